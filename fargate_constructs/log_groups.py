@@ -1,0 +1,59 @@
+"""Encrypted CloudWatch log groups with retention, shared by the cluster's flow logs and tasks."""
+
+from __future__ import annotations
+
+from aws_cdk import ArnFormat, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from constructs import Construct
+
+DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+
+
+def create_log_key(scope: Construct, id: str) -> kms.Key:
+    """A rotating KMS key that CloudWatch Logs may use, but only for log groups of this
+    account and region (the encryption-context condition AWS documents for log groups)."""
+    stack = Stack.of(scope)
+    key = kms.Key(
+        scope,
+        id,
+        description=f"Encrypts CloudWatch log groups of {scope.node.path}",
+        enable_key_rotation=True,
+    )
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="AllowCloudWatchLogsOfThisAccount",
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=[
+                "kms:Encrypt*",
+                "kms:Decrypt*",
+                "kms:ReEncrypt*",
+                "kms:GenerateDataKey*",
+                "kms:Describe*",
+            ],
+            resources=["*"],
+            conditions={
+                "ArnLike": {
+                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                        service="logs",
+                        resource="log-group",
+                        resource_name="*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )
+    return key
+
+
+def create_log_group(
+    scope: Construct,
+    id: str,
+    *,
+    key: kms.IKey,
+    retention: logs.RetentionDays,
+) -> logs.LogGroup:
+    """A log group encrypted with ``key`` that keeps events for ``retention``."""
+    return logs.LogGroup(scope, id, encryption_key=key, retention=retention)

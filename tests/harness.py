@@ -1,0 +1,154 @@
+"""Helpers every test module uses: an App with cdk.json's context, whole-template snapshots with
+volatile values normalized, cdk-nag over the four packs, and cfn-lint."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cfnlint.api
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+from cdk_nag import (
+    AwsSolutionsChecks,
+    HIPAASecurityChecks,
+    NagPack,
+    NIST80053R5Checks,
+    PCIDSS321Checks,
+)
+from constructs import IConstruct
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CDK_JSON = REPO_ROOT / "cdk.json"
+NAG_PACKS: tuple[type[NagPack], ...] = (
+    AwsSolutionsChecks,
+    NIST80053R5Checks,
+    HIPAASecurityChecks,
+    PCIDSS321Checks,
+)
+LINT_REGIONS = ["us-east-1", "eu-west-1"]
+
+KNOWN_LINT_FINDINGS: dict[tuple[str, str], str] = {
+    ("W3005", "CustomVpcRestrictDefaultSGCustomResourceProviderHandler"): (
+        "aws-cdk-lib's own provider for restrict_default_security_group writes a DependsOn on "
+        "its role next to a GetAtt of the same role; redundant, harmless, and not ours to edit"
+    ),
+}
+"""cfn-lint findings in resources aws-cdk-lib generates, by (rule, logical-id prefix): why."""
+
+
+def cdk_json_context() -> dict[str, Any]:
+    """The context (feature flags) that `cdk synth` passes to app.py."""
+    context: dict[str, Any] = json.loads(CDK_JSON.read_text())["context"]
+    return context
+
+
+def make_app(**extra_context: Any) -> App:
+    """An App that synthesizes what `cdk synth` does: cdk.json's feature flags, plus extras."""
+    return App(context={**cdk_json_context(), **extra_context})
+
+
+def template_of(stack: Stack) -> dict[str, Any]:
+    template: dict[str, Any] = Template.from_stack(stack).to_json()
+    return template
+
+
+# Asset hashes change with every aws-cdk-lib release; the bootstrap version rule and parameter
+# are the same in every stack and say nothing about our constructs.
+_ASSET_HASH = re.compile(r"\b[0-9a-f]{64}(\.(zip|json))?\b")
+
+
+def normalized(template: dict[str, Any]) -> dict[str, Any]:
+    """The template with asset hashes and the bootstrap boilerplate replaced or removed."""
+    text = _ASSET_HASH.sub(lambda m: "ASSET_HASH" + (m.group(1) or ""), json.dumps(template))
+    result: dict[str, Any] = json.loads(text)
+    result.get("Parameters", {}).pop("BootstrapVersion", None)
+    result.get("Rules", {}).pop("CheckBootstrapVersion", None)
+    for section in ("Parameters", "Rules"):
+        if section in result and not result[section]:
+            del result[section]
+    return result
+
+
+@dataclass(frozen=True)
+class NagFinding:
+    rule_id: str
+    path: str
+    description: str
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} at {self.path}: {self.description}"
+
+
+def nag_findings(scope: IConstruct) -> list[NagFinding]:
+    """Unacknowledged findings of the four cdk-nag packs on ``scope`` (acknowledged ones are
+    filtered by cdk-nag itself)."""
+    findings = []
+    for pack in NAG_PACKS:
+        report = pack().validate_scope(scope)
+        for violation in report.violations:
+            for resource in violation.violating_resources:
+                findings.append(
+                    NagFinding(
+                        violation.rule_name,
+                        resource.construct_path or resource.resource_logical_id or "?",
+                        violation.description.splitlines()[0],
+                    )
+                )
+    return findings
+
+
+@dataclass(frozen=True)
+class LintFinding:
+    rule_id: str
+    level: str
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.level} {self.rule_id} at {self.path}: {self.message}"
+
+
+def cfn_lint(template: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[LintFinding]:
+    """cfn-lint's errors and warnings (informational findings left out) for a template."""
+    ignored = set(ignore)
+    matches = cfnlint.api.lint(
+        json.dumps(template), config=cfnlint.api.ManualArgs(regions=LINT_REGIONS)
+    )
+    findings = []
+    for match in matches:
+        rule_id = match.rule.id
+        path = "/".join(str(part) for part in match.path) if match.path else ""
+        if rule_id.startswith("I") or rule_id in ignored or _is_known(rule_id, path):
+            continue
+        findings.append(
+            LintFinding(
+                rule_id, "error" if rule_id.startswith("E") else "warning", path, match.message
+            )
+        )
+    return findings
+
+
+def _is_known(rule_id: str, path: str) -> bool:
+    parts = path.split("/")
+    logical_id = parts[1] if len(parts) > 1 and parts[0] == "Resources" else ""
+    return any(
+        rule_id == known_rule and logical_id.startswith(prefix)
+        for known_rule, prefix in KNOWN_LINT_FINDINGS
+    )
+
+
+def synth_warnings(app: App) -> list[str]:
+    """Warnings and errors that synthesis attached to constructs (what `cdk synth` prints)."""
+    assembly = app.synth()
+    messages = []
+    for stack in assembly.stacks:
+        for path, entries in stack.manifest.metadata.items() if stack.manifest.metadata else []:
+            for entry in entries:
+                if entry.type in ("aws:cdk:warning", "aws:cdk:error"):
+                    messages.append(f"{path}: {entry.data}")
+    return messages
