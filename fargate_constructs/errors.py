@@ -19,6 +19,7 @@ class InvalidParameterError(FargateConstructsError):
 
     The message names the parameter, the value given, what is allowed and, when there is one,
     the nearest valid choice. The same facts are kept as attributes for programs that catch it.
+    ``given`` names the other settings the value was judged against (e.g. ``"cpu=512"``).
     """
 
     def __init__(
@@ -29,12 +30,14 @@ class InvalidParameterError(FargateConstructsError):
         *,
         nearest: str | None = None,
         hint: str | None = None,
+        given: str | None = None,
     ) -> None:
         self.parameter = parameter
         self.value = value
         self.allowed = allowed
         self.nearest = nearest
-        message = f"{parameter}={value!r} is not valid; allowed: {allowed}"
+        condition = f" for {given}" if given else ""
+        message = f"{parameter}={value!r} is not valid{condition}; allowed: {allowed}"
         if nearest is not None:
             message += f"; nearest valid: {nearest}"
         if hint is not None:
