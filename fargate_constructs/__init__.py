@@ -15,11 +15,13 @@ from .sizing import Architecture, OperatingSystem, TaskSize
 
 if TYPE_CHECKING:
     from .cluster import NetworkedCluster
+    from .roles import ManagedPolicyRole
     from .task import FargateTaskWithRoles
 
 _LAZY = {
     "NetworkedCluster": ".cluster",
     "FargateTaskWithRoles": ".task",
+    "ManagedPolicyRole": ".roles",
 }
 
 __all__ = [
@@ -27,6 +29,7 @@ __all__ = [
     "FargateConstructsError",
     "FargateTaskWithRoles",
     "InvalidParameterError",
+    "ManagedPolicyRole",
     "NetworkedCluster",
     "OperatingSystem",
     "TaskSize",

@@ -7,9 +7,11 @@ choice, acknowledged here on the narrowest construct with the reason a reviewer 
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from typing import Any
 
-from aws_cdk import Acknowledgment, Validations
+from aws_cdk import Acknowledgment, Stack, Validations
 from constructs import IConstruct
 
 AWS_SOLUTIONS = "AwsSolutions"
@@ -47,7 +49,71 @@ PUBLIC_SUBNET_INTERNET_ROUTE = Exemption(
     "need a route to the internet gateway; tasks run in private subnets without public IPs.",
 )
 
+# Actions IAM only accepts with Resource "*", and why granting them is safe.
+ECR_AUTH_TOKEN_REASON = (
+    "ecr:GetAuthorizationToken does not support resource-level permissions (IAM only accepts "
+    "Resource '*'); the token alone grants nothing: image pulls are scoped to the repository."
+)
+ECS_EXEC_REASON = (
+    "The ssmmessages channel actions ECS Exec needs do not support resource-level permissions "
+    "(IAM only accepts Resource '*'); they only open the task's own SSM session channels."
+)
+RESOURCELESS_ACTIONS: dict[frozenset[str], str] = {
+    frozenset({"ecr:GetAuthorizationToken"}): ECR_AUTH_TOKEN_REASON,
+    frozenset(
+        {
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        }
+    ): ECS_EXEC_REASON,
+}
+
+
+def acknowledge_wildcard_resource(scope: IConstruct, reason: str, resource: Any = "*") -> None:
+    """Acknowledge AwsSolutions-IAM5's ``Resource::<resource>`` finding on ``scope``, with why.
+    ``resource`` may hold tokens; it is named the way cdk-nag names it in its finding ids."""
+    flat = flatten_cfn_reference(Stack.of(scope).resolve(resource))
+    acknowledge(scope, Exemption((f"{AWS_SOLUTIONS}-IAM5[Resource::{flat}]",), reason))
+
+
+def flatten_cfn_reference(node: Any) -> str:
+    """cdk-nag's ``flattenCfnReference``: how a resolved CloudFormation value appears in a
+    finding id (``{"Ref": "X"}`` becomes ``<X>``, joins are concatenated)."""
+    if node is None:
+        return ""
+    if isinstance(node, str):
+        return node.replace("${", "<").replace("}", ">")
+    if isinstance(node, dict):
+        if "Fn::Join" in node:
+            delimiter, items = node["Fn::Join"]
+            return str(delimiter).join(flatten_cfn_reference(item) for item in items)
+        if "Fn::Sub" in node:
+            return flatten_cfn_reference(node["Fn::Sub"])
+        if "Fn::GetAtt" in node:
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flatten_cfn_reference(resource)}.{flatten_cfn_reference(attribute)}>"
+        if "Fn::ImportValue" in node:
+            return flatten_cfn_reference(node["Fn::ImportValue"])
+        if "Ref" in node:
+            return f"<{flatten_cfn_reference(node['Ref'])}>"
+    return json.dumps(node, separators=(",", ":"))
+
+
+RUN_TASK_REASON = (
+    "grant_run: RunTask must name every revision of one task definition family (':*') and "
+    "only in one cluster (ecs:cluster condition); describe/stop/tag name the tasks of that one "
+    "cluster, whose ids do not exist before they start."
+)
+
+
 ALL_EXEMPTIONS: dict[str, Exemption] = {
     "PUBLIC_SUBNET_INTERNET_ROUTE": PUBLIC_SUBNET_INTERNET_ROUTE,
+    "ECR_AUTH_TOKEN": Exemption((f"{AWS_SOLUTIONS}-IAM5[Resource::*]",), ECR_AUTH_TOKEN_REASON),
+    "ECS_EXEC": Exemption((f"{AWS_SOLUTIONS}-IAM5[Resource::*]",), ECS_EXEC_REASON),
+    "RUN_TASK": Exemption(
+        (f"{AWS_SOLUTIONS}-IAM5[Resource::<task-definition family>:*]",), RUN_TASK_REASON
+    ),
 }
 """Every exemption the library applies, by name, so reviewers can read them in one place."""

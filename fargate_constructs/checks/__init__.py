@@ -1,0 +1,1 @@
+"""Synth-time checks over the whole app."""
