@@ -152,3 +152,17 @@ def synth_warnings(app: App) -> list[str]:
                 if entry.type in ("aws:cdk:warning", "aws:cdk:error"):
                     messages.append(f"{path}: {entry.data}")
     return messages
+
+
+def assert_logical_ids(template: dict[str, Any], expected: dict[str, str]) -> None:
+    """Each ``{logical-id prefix: resource type}`` names exactly one resource (the prefix plus
+    CDK's 8-character hash). Logical IDs are a contract: a change replaces users' resources."""
+    resources = template["Resources"]
+    for prefix, resource_type in expected.items():
+        matches = [
+            logical_id
+            for logical_id, resource in resources.items()
+            if re.fullmatch(prefix + "[0-9A-F]{8}", logical_id)
+            and resource["Type"] == resource_type
+        ]
+        assert len(matches) == 1, f"{prefix} ({resource_type}): {matches}"

@@ -15,7 +15,14 @@ from syrupy.assertion import SnapshotAssertion
 from fargate_constructs import FargateConstructsError, InvalidParameterError, NetworkedCluster
 from fargate_constructs.cluster import subnet_prefix_for, usable_ips_per_subnet
 
-from .harness import cfn_lint, make_app, nag_findings, normalized, synth_warnings
+from .harness import (
+    assert_logical_ids,
+    cfn_lint,
+    make_app,
+    nag_findings,
+    normalized,
+    synth_warnings,
+)
 
 STACKS: dict[str, dict[str, Any]] = {
     "Default": {},
@@ -308,18 +315,7 @@ DEFAULT_LOGICAL_IDS = {
 
 
 def test_logical_ids_are_stable(synthesized: Synthesized) -> None:
-    resources = synthesized.templates["Default"].to_json()["Resources"]
-    by_prefix = {
-        prefix: [
-            logical_id
-            for logical_id, resource in resources.items()
-            if re.fullmatch(prefix + "[0-9A-F]{8}", logical_id) and resource["Type"] == type_
-        ]
-        for prefix, type_ in DEFAULT_LOGICAL_IDS.items()
-    }
-    assert {prefix: len(ids) for prefix, ids in by_prefix.items()} == dict.fromkeys(
-        DEFAULT_LOGICAL_IDS, 1
-    )
+    assert_logical_ids(synthesized.templates["Default"].to_json(), DEFAULT_LOGICAL_IDS)
 
 
 def test_logical_ids_snapshot(synthesized: Synthesized, json_snapshot: SnapshotAssertion) -> None:

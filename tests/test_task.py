@@ -27,7 +27,14 @@ from fargate_constructs import (
     TaskSize,
 )
 
-from .harness import cfn_lint, make_app, nag_findings, normalized, synth_warnings
+from .harness import (
+    assert_logical_ids,
+    cfn_lint,
+    make_app,
+    nag_findings,
+    normalized,
+    synth_warnings,
+)
 
 PUBLIC_IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 ACCOUNT, REGION = "123456789012", "eu-west-1"
@@ -441,14 +448,7 @@ TASK_LOGICAL_IDS = {
 
 
 def test_logical_ids_are_stable(synth: Synthesized) -> None:
-    resources = synth.templates["Main"].to_json()["Resources"]
-    for prefix, type_ in TASK_LOGICAL_IDS.items():
-        matches = [
-            logical_id
-            for logical_id, resource in resources.items()
-            if re.fullmatch(prefix + "[0-9A-F]{8}", logical_id) and resource["Type"] == type_
-        ]
-        assert len(matches) == 1, (prefix, matches)
+    assert_logical_ids(synth.templates["Main"].to_json(), TASK_LOGICAL_IDS)
 
 
 # --- the PassRole check ----------------------------------------------------------------------
@@ -627,28 +627,24 @@ def _secret(stack: Stack) -> ecs.Secret:
     return ecs.Secret.from_ssm_parameter(parameter)
 
 
-def test_secret_with_empty_name_is_an_error() -> None:
+@pytest.mark.parametrize(
+    ("names", "environment", "message"),
+    [
+        ([""], {}, r"secrets='' is not valid; allowed: non-empty"),
+        (["TOKEN"], {"TOKEN": "x"}, r"secrets=\['TOKEN'\] is not valid; allowed: names not also"),
+    ],
+)
+def test_bad_secret_names_are_explained(
+    names: list[str], environment: dict[str, str], message: str
+) -> None:
     stack = Stack(App(), "Bad")
-    with pytest.raises(InvalidParameterError, match=r"secrets='' is not valid; allowed: non-empty"):
+    with pytest.raises(InvalidParameterError, match=message):
         FargateTaskWithRoles(
             stack,
             "Task",
             image=ecs.ContainerImage.from_registry(PUBLIC_IMAGE),
             cpu=256,
             memory_mib=512,
-            secrets={"": _secret(stack)},
-        )
-
-
-def test_variable_in_both_environment_and_secrets_is_an_error() -> None:
-    stack = Stack(App(), "Bad")
-    with pytest.raises(InvalidParameterError, match=r"secrets=\['TOKEN'\] is not valid"):
-        FargateTaskWithRoles(
-            stack,
-            "Task",
-            image=ecs.ContainerImage.from_registry(PUBLIC_IMAGE),
-            cpu=256,
-            memory_mib=512,
-            environment={"TOKEN": "x"},
-            secrets={"TOKEN": _secret(stack)},
+            environment=environment,
+            secrets={name: _secret(stack) for name in names},
         )
