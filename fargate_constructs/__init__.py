@@ -14,11 +14,30 @@ from .errors import FargateConstructsError, InvalidParameterError
 from .sizing import Architecture, OperatingSystem, TaskSize
 
 if TYPE_CHECKING:
+    from .capacity import Capacity
     from .cluster import NetworkedCluster
+    from .deployment import (
+        BlueGreenDeployment,
+        CanaryDeployment,
+        LinearDeployment,
+        RollingDeployment,
+    )
+    from .load_balancer import LoadBalancer, Route, SharedLoadBalancer, TargetHealth
     from .roles import ManagedPolicyRole
+    from .service import FargateService
     from .task import FargateTaskWithRoles
 
 _LAZY = {
+    "Capacity": ".capacity",
+    "BlueGreenDeployment": ".deployment",
+    "CanaryDeployment": ".deployment",
+    "LinearDeployment": ".deployment",
+    "RollingDeployment": ".deployment",
+    "LoadBalancer": ".load_balancer",
+    "Route": ".load_balancer",
+    "SharedLoadBalancer": ".load_balancer",
+    "TargetHealth": ".load_balancer",
+    "FargateService": ".service",
     "NetworkedCluster": ".cluster",
     "FargateTaskWithRoles": ".task",
     "ManagedPolicyRole": ".roles",
@@ -26,12 +45,22 @@ _LAZY = {
 
 __all__ = [
     "Architecture",
+    "BlueGreenDeployment",
+    "CanaryDeployment",
+    "Capacity",
     "FargateConstructsError",
+    "FargateService",
     "FargateTaskWithRoles",
     "InvalidParameterError",
+    "LinearDeployment",
+    "LoadBalancer",
     "ManagedPolicyRole",
     "NetworkedCluster",
     "OperatingSystem",
+    "RollingDeployment",
+    "Route",
+    "SharedLoadBalancer",
+    "TargetHealth",
     "TaskSize",
 ]
 

@@ -178,27 +178,55 @@ class NetworkedCluster(Construct):
         else:
             self.vpc = vpc
 
+        self._vpc_cidr = cidr if vpc is None else None
         self.task_subnets = ec2.SubnetSelection(subnet_type=task_subnet_type)
         """The subnets (slots) the cluster's tasks are placed in."""
 
         self.endpoints_security_group: ec2.ISecurityGroup | None = None
         if add_endpoints:
-            self.endpoints_security_group = self._add_task_start_endpoints(
-                cidr if vpc is None else self.vpc.vpc_cidr_block
-            )
+            self.endpoints_security_group = self._add_task_start_endpoints(self.vpc_cidr)
 
         self.cluster = ecs.Cluster(
             self,
             "Cluster",
             vpc=self.vpc,
             cluster_name=cluster_name,
-            enable_fargate_capacity_providers=True,
             container_insights_v2=(
                 ecs.ContainerInsights.ENABLED
                 if container_insights
                 else ecs.ContainerInsights.DISABLED
             ),
         )
+        # Made here rather than by enable_fargate_capacity_providers (which adds it late, in an
+        # aspect) so services can depend on it: a service that names FARGATE_SPOT before the
+        # association exists fails to create.
+        self.capacity_providers = ecs.CfnClusterCapacityProviderAssociations(
+            self,
+            "CapacityProviders",
+            cluster=self.cluster.cluster_name,
+            capacity_providers=["FARGATE", "FARGATE_SPOT"],
+            default_capacity_provider_strategy=[
+                ecs.CfnClusterCapacityProviderAssociations.CapacityProviderStrategyProperty(
+                    capacity_provider="FARGATE", weight=1
+                )
+            ],
+        )
+
+    @property
+    def vpc_cidr(self) -> str:
+        """The VPC's IPv4 block: the literal ``cidr`` for a VPC made here (which rule checkers
+        can read), else the adopted VPC's (possibly a token)."""
+        if self._vpc_cidr is not None:
+            return self._vpc_cidr
+        try:
+            return self.vpc.vpc_cidr_block
+        except RuntimeError as error:
+            raise InvalidParameterError(
+                "vpc",
+                self.vpc.node.path,
+                "a VPC whose CIDR block is known (Vpc.from_lookup, or vpc_cidr_block given to "
+                "Vpc.from_vpc_attributes) when security group rules must name it",
+            ) from error
 
     @property
     def task_subnet_type(self) -> ec2.SubnetType:

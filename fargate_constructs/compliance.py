@@ -49,6 +49,51 @@ PUBLIC_SUBNET_INTERNET_ROUTE = Exemption(
     "need a route to the internet gateway; tasks run in private subnets without public IPs.",
 )
 
+PUBLIC_LISTENER_INGRESS = Exemption(
+    rule_ids=(f"{AWS_SOLUTIONS}-EC23",),
+    reason="Internet-facing load balancer: clients anywhere must reach its listener (443, and "
+    "80 which only redirects to 443); tasks behind it admit only the load balancer.",
+)
+REDIRECT_ONLY_LISTENER = Exemption(
+    rule_ids=in_compliance_packs("ELBv2ACMCertificateRequired"),
+    reason="This port-80 listener only answers with a redirect to HTTPS; no content is served "
+    "without TLS, and a redirect needs no certificate.",
+)
+INTERNAL_LOAD_BALANCER_WAF = Exemption(
+    rule_ids=tuple(f"{pack}-ALBWAFEnabled" for pack in ("NIST.800.53.R5", "PCI.DSS.321")),
+    reason="Internal load balancer, reachable only from inside the VPC; a WAF web ACL can "
+    "still be attached with web_acl_arn.",
+)
+PLAIN_HTTP_OPT_IN = Exemption(
+    rule_ids=(
+        *in_compliance_packs("ALBHttpToHttpsRedirection"),
+        *in_compliance_packs("ELBv2ACMCertificateRequired"),
+    ),
+    reason="Plain HTTP was asked for explicitly (allow_plain_http=True), which the docs "
+    "reserve for demos; production listeners take certificate_arn.",
+)
+ACCESS_LOG_BUCKET = Exemption(
+    rule_ids=(
+        f"{AWS_SOLUTIONS}-S1",
+        *in_compliance_packs("S3BucketLoggingEnabled"),
+        *in_compliance_packs("S3BucketReplicationEnabled"),
+        *in_compliance_packs("S3DefaultEncryptionKMS"),
+    ),
+    reason="Load balancer access-log bucket: ELB delivers logs only to SSE-S3 buckets (not "
+    "KMS); logging or replicating a log bucket would need another bucket per load balancer "
+    "for data that is itself a log. It is SSL-only, private, versioned and expires objects.",
+)
+
+ECS_LOAD_BALANCER_ROLE = Exemption(
+    rule_ids=(
+        f"{AWS_SOLUTIONS}-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonECSInfrastructureRolePolicyForLoadBalancers]",
+    ),
+    reason="ECS's blue/green traffic shifting role uses the AWS managed policy AWS maintains in "
+    "step with the ECS deployment controller (a hand-written copy could silently break "
+    "rollbacks); the role is trusted only by ecs.amazonaws.com of this account.",
+)
+
 # Actions IAM only accepts with Resource "*", and why granting them is safe.
 ECR_AUTH_TOKEN_REASON = (
     "ecr:GetAuthorizationToken does not support resource-level permissions (IAM only accepts "

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import jsii
 from aws_cdk import ArnFormat, AspectPriority, Aspects, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -35,6 +36,7 @@ ECS_EXEC_ACTIONS = (
 )
 
 
+@jsii.implements(iam.IGrantable)
 class FargateTaskWithRoles(Construct):
     """A Fargate task definition with one application container, a validated size, and the
     two roles done right.
@@ -173,6 +175,11 @@ class FargateTaskWithRoles(Construct):
                 iam.PolicyStatement(actions=list(ECS_EXEC_ACTIONS), resources=["*"])
             )
         Aspects.of(self).add(PassRoleCheck(self), priority=AspectPriority.READONLY)
+
+    @property
+    def grant_principal(self) -> iam.IPrincipal:
+        """The task role: ``bucket.grant_read(task)`` grants the application, never the agent."""
+        return self.task_role
 
     @property
     def family(self) -> str:

@@ -33,12 +33,20 @@ NAG_PACKS: tuple[type[NagPack], ...] = (
 LINT_REGIONS = ["us-east-1", "eu-west-1"]
 
 KNOWN_LINT_FINDINGS: dict[tuple[str, str], str] = {
-    ("W3005", "CustomVpcRestrictDefaultSGCustomResourceProviderHandler"): (
+    ("W3005", r"Resources/CustomVpcRestrictDefaultSGCustomResourceProviderHandler\w+/DependsOn/"): (
         "aws-cdk-lib's own provider for restrict_default_security_group writes a DependsOn on "
         "its role next to a GetAtt of the same role; redundant, harmless, and not ours to edit"
     ),
+    (
+        "W3005",
+        r"Resources/\w+/DependsOn/\d+ .*AdvancedConfiguration/(Production|Test)ListenerRule",
+    ): (
+        "aws-cdk-lib's blue/green wiring (AlternateTarget) makes the ECS service depend on the "
+        "listener rules it also Refs; the construct-level dependency cannot be removed from "
+        "outside, and a redundant DependsOn changes nothing at deploy time"
+    ),
 }
-"""cfn-lint findings in resources aws-cdk-lib generates, by (rule, logical-id prefix): why."""
+"""cfn-lint findings in what aws-cdk-lib generates: (rule, regex over "path message"): why."""
 
 
 def cdk_json_context() -> dict[str, Any]:
@@ -123,7 +131,7 @@ def cfn_lint(template: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[Li
     for match in matches:
         rule_id = match.rule.id
         path = "/".join(str(part) for part in match.path) if match.path else ""
-        if rule_id.startswith("I") or rule_id in ignored or _is_known(rule_id, path):
+        if rule_id.startswith("I") or rule_id in ignored or _is_known(rule_id, path, match.message):
             continue
         findings.append(
             LintFinding(
@@ -133,12 +141,10 @@ def cfn_lint(template: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[Li
     return findings
 
 
-def _is_known(rule_id: str, path: str) -> bool:
-    parts = path.split("/")
-    logical_id = parts[1] if len(parts) > 1 and parts[0] == "Resources" else ""
+def _is_known(rule_id: str, path: str, message: str) -> bool:
     return any(
-        rule_id == known_rule and logical_id.startswith(prefix)
-        for known_rule, prefix in KNOWN_LINT_FINDINGS
+        rule_id == known_rule and re.search(pattern, f"{path} {message}")
+        for known_rule, pattern in KNOWN_LINT_FINDINGS
     )
 
 

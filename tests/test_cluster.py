@@ -311,6 +311,7 @@ DEFAULT_LOGICAL_IDS = {
     "NetFlowLogRole": "AWS::IAM::Role",
     "NetFlowLog": "AWS::EC2::FlowLog",
     "NetCluster": "AWS::ECS::Cluster",
+    "NetCapacityProviders": "AWS::ECS::ClusterCapacityProviderAssociations",
 }
 
 

@@ -1,0 +1,293 @@
+"""How a service rolls out a new task definition: rolling, blue/green, canary or linear.
+
+Frozen value objects that validate themselves; each knows the ``aws_ecs.FargateService`` settings
+it stands for (:meth:`service_props`). Blue/green, canary and linear use ECS's native
+strategies (``DeploymentStrategy.BLUE_GREEN`` etc. with an ``AlternateTarget``), no CodeDeploy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from aws_cdk import Duration
+from aws_cdk import aws_ecs as ecs
+
+from .errors import InvalidParameterError
+
+MAX_BAKE_TIME = timedelta(minutes=1440)
+"""ECS accepts bake times (and traffic-shift step bake times) from 0 to 1440 minutes."""
+
+
+def _check_minutes(parameter: str, value: timedelta | None) -> None:
+    if value is None:
+        return
+    whole_minutes = value.total_seconds() / 60
+    if not 0 <= whole_minutes <= MAX_BAKE_TIME.total_seconds() / 60 or whole_minutes % 1:
+        nearest = min(max(round(whole_minutes), 0), 1440)
+        raise InvalidParameterError(
+            parameter,
+            value,
+            "whole minutes from 0 to 1440 (24 hours)",
+            nearest=f"{parameter}=timedelta(minutes={nearest})",
+        )
+
+
+def _check_alarm_names(names: tuple[str, ...]) -> None:
+    for name in names:
+        if not isinstance(name, str) or not name.strip():
+            raise InvalidParameterError(
+                "alarm_names", name, "CloudWatch alarm names (non-empty strings)"
+            )
+
+
+def _alarm_config(names: tuple[str, ...]) -> ecs.DeploymentAlarmConfig | None:
+    if not names:
+        return None
+    return ecs.DeploymentAlarmConfig(
+        alarm_names=list(names), behavior=ecs.AlarmBehavior.ROLLBACK_ON_ALARM
+    )
+
+
+@dataclass(frozen=True)
+class RollingDeployment:
+    """Replace tasks in place, ``max_healthy_percent`` of the desired count at most running and
+    ``min_healthy_percent`` at least healthy. The circuit breaker stops (and with ``rollback``
+    reverts) a deployment whose tasks keep failing; alarms in ``alarm_names`` roll it back too.
+
+    :param min_healthy_percent: 0 to 100 (default 100: capacity never drops during a deploy).
+    :param max_healthy_percent: 100 to 400 and above ``min_healthy_percent`` (default 200).
+    :param circuit_breaker: stop a deployment whose tasks fail to start (default True).
+    :param rollback: roll back to the last working deployment when stopped (default True).
+    :param alarm_names: CloudWatch alarms that roll the deployment back when they fire.
+    :param use_service_alarms: also use the service's own 5xx and unhealthy-target alarms
+        (where the service creates them) (default True).
+    :param bake_time: how long ECS keeps watching alarms after the new tasks are up.
+    """
+
+    min_healthy_percent: int = 100
+    max_healthy_percent: int = 200
+    circuit_breaker: bool = True
+    rollback: bool = True
+    alarm_names: tuple[str, ...] = ()
+    use_service_alarms: bool = True
+    bake_time: timedelta | None = None
+
+    needs_alternate_target = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alarm_names", tuple(self.alarm_names))
+        if not 0 <= self.min_healthy_percent <= 100:
+            raise InvalidParameterError(
+                "min_healthy_percent",
+                self.min_healthy_percent,
+                "0 to 100",
+                nearest=f"min_healthy_percent={min(max(self.min_healthy_percent, 0), 100)}",
+            )
+        if not 100 <= self.max_healthy_percent <= 400:
+            raise InvalidParameterError(
+                "max_healthy_percent",
+                self.max_healthy_percent,
+                "100 to 400 (below 100 a deployment would stop running tasks first)",
+                nearest=f"max_healthy_percent={min(max(self.max_healthy_percent, 100), 400)}",
+            )
+        if self.max_healthy_percent <= self.min_healthy_percent:
+            raise InvalidParameterError(
+                "max_healthy_percent",
+                self.max_healthy_percent,
+                f"more than min_healthy_percent={self.min_healthy_percent}, or ECS can neither "
+                "start a new task nor stop an old one and the deployment never starts",
+                given=f"min_healthy_percent={self.min_healthy_percent}",
+                nearest=f"max_healthy_percent={max(self.min_healthy_percent * 2, 200)}",
+            )
+        if self.rollback and not self.circuit_breaker:
+            raise InvalidParameterError(
+                "rollback",
+                True,
+                "False when circuit_breaker=False (rollback is the circuit breaker's action)",
+                given="circuit_breaker=False",
+                nearest="circuit_breaker=True, rollback=True",
+            )
+        _check_alarm_names(self.alarm_names)
+        _check_minutes("bake_time", self.bake_time)
+
+    @property
+    def strategy_name(self) -> str:
+        return "rolling"
+
+    def peak_task_factor(self) -> float:
+        """Tasks running at the peak of a deployment, as a multiple of the desired count."""
+        return self.max_healthy_percent / 100
+
+    def service_props(self, alarm_names: tuple[str, ...] = ()) -> dict[str, Any]:
+        """``aws_ecs.FargateService`` keyword arguments for this deployment."""
+        names = (*self.alarm_names, *alarm_names) if self.use_service_alarms else self.alarm_names
+        return {
+            "deployment_strategy": ecs.DeploymentStrategy.ROLLING,
+            "min_healthy_percent": self.min_healthy_percent,
+            "max_healthy_percent": self.max_healthy_percent,
+            "circuit_breaker": (
+                ecs.DeploymentCircuitBreaker(enable=True, rollback=self.rollback)
+                if self.circuit_breaker
+                else None
+            ),
+            "deployment_alarms": _alarm_config(tuple(dict.fromkeys(names))),
+            "bake_time": _duration(self.bake_time),
+        }
+
+
+@dataclass(frozen=True)
+class _TrafficShiftingDeployment:
+    """Shared settings of the deployments that start a full new ("green") set of tasks behind a
+    second target group and shift the load balancer's traffic to it."""
+
+    bake_time: timedelta = timedelta(minutes=5)
+    test_listener_port: int | None = None
+    lifecycle_hooks: tuple[ecs.IDeploymentLifecycleHookTarget, ...] = field(default=())
+    alarm_names: tuple[str, ...] = ()
+    use_service_alarms: bool = True
+    circuit_breaker: bool = True
+
+    needs_alternate_target = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "alarm_names", tuple(self.alarm_names))
+        object.__setattr__(self, "lifecycle_hooks", tuple(self.lifecycle_hooks))
+        _check_minutes("bake_time", self.bake_time)
+        _check_alarm_names(self.alarm_names)
+        port = self.test_listener_port
+        if port is not None and not 1 <= port <= 65535:
+            raise InvalidParameterError(
+                "test_listener_port",
+                port,
+                "a TCP port from 1 to 65535 other than the production listener's, or None",
+                nearest=f"test_listener_port={min(max(port, 1), 65535)}",
+            )
+
+    @property
+    def strategy_name(self) -> str:
+        return self._strategy().value.lower().replace("_", "/")
+
+    def _strategy(self) -> ecs.DeploymentStrategy:
+        raise NotImplementedError
+
+    def _shift_props(self) -> dict[str, Any]:
+        return {}
+
+    def peak_task_factor(self) -> float:
+        # Blue and green run side by side at full size until the bake time ends.
+        return 2.0
+
+    def service_props(self, alarm_names: tuple[str, ...] = ()) -> dict[str, Any]:
+        names = (*self.alarm_names, *alarm_names) if self.use_service_alarms else self.alarm_names
+        return {
+            "deployment_strategy": self._strategy(),
+            # ECS starts the complete green set before shifting traffic.
+            "min_healthy_percent": 100,
+            "max_healthy_percent": 200,
+            "circuit_breaker": (
+                ecs.DeploymentCircuitBreaker(enable=True, rollback=True)
+                if self.circuit_breaker
+                else None
+            ),
+            "deployment_alarms": _alarm_config(tuple(dict.fromkeys(names))),
+            "bake_time": _duration(self.bake_time),
+            "lifecycle_hooks": list(self.lifecycle_hooks) or None,
+            **self._shift_props(),
+        }
+
+
+@dataclass(frozen=True)
+class BlueGreenDeployment(_TrafficShiftingDeployment):
+    """Start a full green set of tasks, optionally test it on ``test_listener_port``, switch all
+    production traffic at once, keep blue for ``bake_time`` (default 5 minutes) so a rollback
+    is instant. Needs a load balancer.
+
+    :param bake_time: how long blue is kept after the switch, 0 to 1440 minutes.
+    :param test_listener_port: a second listener on this port routes to green before the switch
+        (reachable from inside the VPC only).
+    :param lifecycle_hooks: ``aws_ecs`` lifecycle hook targets (e.g. a Lambda that runs smoke
+        tests against the test listener).
+    :param alarm_names: alarms that roll the deployment back while they fire.
+    """
+
+    def _strategy(self) -> ecs.DeploymentStrategy:
+        return ecs.DeploymentStrategy.BLUE_GREEN
+
+
+def _check_percent(parameter: str, value: float, low: float) -> None:
+    tenths = value * 10
+    if not low <= value <= 100 or abs(tenths - round(tenths)) > 1e-9:
+        nearest = min(max(round(tenths) / 10, low), 100.0)
+        raise InvalidParameterError(
+            parameter,
+            value,
+            f"multiples of 0.1 from {low} to 100.0",
+            nearest=f"{parameter}={nearest}",
+        )
+
+
+@dataclass(frozen=True)
+class CanaryDeployment(_TrafficShiftingDeployment):
+    """Shift ``percent`` of production traffic to green, wait ``step_bake_time``, then shift
+    the rest. Needs a load balancer.
+
+    :param percent: 0.1 to 100.0 in steps of 0.1 (default 5.0).
+    :param step_bake_time: time on the canary share, 0 to 1440 minutes (default 10).
+    """
+
+    percent: float = 5.0
+    step_bake_time: timedelta = timedelta(minutes=10)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_percent("percent", self.percent, 0.1)
+        _check_minutes("step_bake_time", self.step_bake_time)
+
+    def _strategy(self) -> ecs.DeploymentStrategy:
+        return ecs.DeploymentStrategy.CANARY
+
+    def _shift_props(self) -> dict[str, Any]:
+        return {
+            "canary_configuration": ecs.TrafficShiftConfig(
+                step_percent=self.percent, step_bake_time=_duration(self.step_bake_time)
+            )
+        }
+
+
+@dataclass(frozen=True)
+class LinearDeployment(_TrafficShiftingDeployment):
+    """Shift production traffic to green in equal steps of ``step_percent``, waiting
+    ``step_bake_time`` after each. Needs a load balancer.
+
+    :param step_percent: 3.0 to 100.0 in steps of 0.1 (default 10.0).
+    :param step_bake_time: wait after each step, 0 to 1440 minutes (default 6).
+    """
+
+    step_percent: float = 10.0
+    step_bake_time: timedelta = timedelta(minutes=6)
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        _check_percent("step_percent", self.step_percent, 3.0)
+        _check_minutes("step_bake_time", self.step_bake_time)
+
+    def _strategy(self) -> ecs.DeploymentStrategy:
+        return ecs.DeploymentStrategy.LINEAR
+
+    def _shift_props(self) -> dict[str, Any]:
+        return {
+            "linear_configuration": ecs.TrafficShiftConfig(
+                step_percent=self.step_percent, step_bake_time=_duration(self.step_bake_time)
+            )
+        }
+
+
+Deployment = RollingDeployment | BlueGreenDeployment | CanaryDeployment | LinearDeployment
+
+
+def _duration(value: timedelta | None) -> Duration | None:
+    if value is None:
+        return None
+    return Duration.minutes(int(value.total_seconds() // 60))
