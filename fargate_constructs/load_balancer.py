@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from aws_cdk import Aws, CfnCondition, CfnMapping, Duration, Fn, Stack, Token
+from aws_cdk import Aws, CfnCondition, CfnMapping, Duration, Fn, Names, Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -401,9 +401,26 @@ class SharedLoadBalancer(Construct):
     def allow_to_tasks(self, tasks: ec2.SecurityGroup, port: int) -> None:
         """Let this load balancer reach tasks on ``port`` (and only them, only on it).
 
-        The task side is an inline rule naming this load balancer's security group; the load
-        balancer side an inline rule to the VPC block, so no rule resource is added per service
-        and no dependency cycle forms between the two groups."""
+        Call it after the service is attached to its target group. aws-cdk-lib then has added
+        an ingress and an egress rule resource per service; they are replaced by an inline rule
+        on the task side naming this load balancer's group, and an inline egress rule to the
+        VPC block (shared by all services on that port). Same traffic allowed, two CloudFormation
+        resources fewer per service, and no dependency cycle between the two groups."""
+        for group, rule_type, rule_id in (
+            (
+                tasks,
+                ec2.CfnSecurityGroupIngress,
+                f"from {Names.unique_id(self.security_group)}:{port}",
+            ),
+            (
+                self.security_group,
+                ec2.CfnSecurityGroupEgress,
+                f"to {Names.unique_id(tasks)}:{port}",
+            ),
+        ):
+            generated = group.node.try_find_child(rule_id)
+            if isinstance(generated, rule_type):
+                group.node.try_remove_child(rule_id)
         tasks.add_ingress_rule(
             ec2.Peer.security_group_id(self.security_group.security_group_id),
             ec2.Port.tcp(port),

@@ -170,7 +170,6 @@ class FargateService(Construct):
         shared.claim_priority(route.priority, self.node.path)
         port = self.task.container_port
         assert port is not None
-        shared.allow_to_tasks(self.security_group, port)
 
         blue = self._target_group("TargetGroup", port, route.health)
         green = None
@@ -215,6 +214,7 @@ class FargateService(Construct):
                 ),
             )
             target.attach_to_application_target_group(blue)
+        shared.allow_to_tasks(self.security_group, port)
         return LoadBalancerAttachment(shared, blue, rule, route.health, green, test_rule)
 
     def _target_group(

@@ -295,7 +295,7 @@ def test_grants_on_the_task_role_land_in_a_customer_managed_policy() -> None:
         stack, "Task", image=ecs.ContainerImage.from_registry(PUBLIC_IMAGE), cpu=256, memory_mib=512
     )
     repository = ecr.Repository(stack, "Repo")
-    repository.grant_pull(task.task_role)
+    repository.grant_pull(task)  # the task is IGrantable: grants go to its task role
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::IAM::Policy", 0)
     template.has_resource_properties(
