@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import ipaddress
 
-from aws_cdk import Stack
+from aws_cdk import Stack, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
@@ -13,6 +13,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .checks.subnet_capacity import SubnetCapacityCheck, TaskDemand
 from .compliance import PUBLIC_SUBNET_INTERNET_ROUTE, acknowledge
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
@@ -179,12 +180,19 @@ class NetworkedCluster(Construct):
             self.vpc = vpc
 
         self._vpc_cidr = cidr if vpc is None else None
+        self.container_insights = container_insights
+        self.services: list[TaskDemand] = []
+        """Services placed in this cluster (registered by FargateService)."""
+        self._reserved_ips: list[tuple[int, str]] = []
         self.task_subnets = ec2.SubnetSelection(subnet_type=task_subnet_type)
         """The subnets (slots) the cluster's tasks are placed in."""
 
         self.endpoints_security_group: ec2.ISecurityGroup | None = None
         if add_endpoints:
             self.endpoints_security_group = self._add_task_start_endpoints(self.vpc_cidr)
+            self.reserve_ips_per_subnet(
+                len(TASK_START_INTERFACE_ENDPOINTS), "interface VPC endpoints"
+            )
 
         self.cluster = ecs.Cluster(
             self,
@@ -197,6 +205,7 @@ class NetworkedCluster(Construct):
                 else ecs.ContainerInsights.DISABLED
             ),
         )
+        self.node.add_validation(SubnetCapacityCheck(self))
         # Made here rather than by enable_fargate_capacity_providers (which adds it late, in an
         # aspect) so services can depend on it: a service that names FARGATE_SPOT before the
         # association exists fails to create.
@@ -211,6 +220,29 @@ class NetworkedCluster(Construct):
                 )
             ],
         )
+
+    def reserve_ips_per_subnet(self, count: int, reason: str) -> None:
+        """Record IPs something other than tasks takes in each task subnet (endpoints,
+        internal load balancers), for the subnet capacity check."""
+        self._reserved_ips.append((count, reason))
+
+    def task_ip_capacity(self) -> tuple[int, str] | None:
+        """IPs the task subnets offer to tasks, and how that was counted; None if unknown."""
+        subnets = self.vpc.select_subnets(subnet_type=self.task_subnet_type).subnets
+        try:
+            blocks = [subnet.ipv4_cidr_block for subnet in subnets]
+        except RuntimeError:
+            return None
+        if not subnets or any(Token.is_unresolved(block) for block in blocks):
+            return None
+        prefixes = [int(block.split("/")[1]) for block in blocks]
+        reserved = sum(count for count, _ in self._reserved_ips)
+        usable = sum(usable_ips_per_subnet(prefix) for prefix in prefixes) - reserved * len(blocks)
+        sizes = ", ".join(f"/{prefix}" for prefix in prefixes)
+        explained = f"{len(blocks)} subnets ({sizes}), 5 addresses reserved by AWS in each"
+        for count, reason in self._reserved_ips:
+            explained += f", {count} per subnet for {reason}"
+        return max(usable, 0), explained
 
     @property
     def vpc_cidr(self) -> str:

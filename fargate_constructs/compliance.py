@@ -94,6 +94,12 @@ ECS_LOAD_BALANCER_ROLE = Exemption(
     "rollbacks); the role is trusted only by ecs.amazonaws.com of this account.",
 )
 
+ALARMS_WITHOUT_TOPIC = Exemption(
+    rule_ids=in_compliance_packs("CloudWatchAlarmAction"),
+    reason="These alarms act through ECS, which reads their state to roll back a deployment; "
+    "no notification topic was given (alarm_topic=) to also page people.",
+)
+
 # Actions IAM only accepts with Resource "*", and why granting them is safe.
 ECR_AUTH_TOKEN_REASON = (
     "ecr:GetAuthorizationToken does not support resource-level permissions (IAM only accepts "

@@ -12,16 +12,21 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from .alarms import AlarmThresholds, ServiceAlarms, alarm_name_prefix
 from .capacity import Capacity
+from .checks.subnet_capacity import peak
 from .cluster import NetworkedCluster
 from .compliance import ECS_LOAD_BALANCER_ROLE, acknowledge
 from .deployment import Deployment, RollingDeployment
 from .errors import InvalidParameterError
 from .load_balancer import LoadBalancer, Route, SharedLoadBalancer, TargetHealth
+from .scaling import AutoScaling
 from .task import CONTAINER_NAME, FargateTaskWithRoles
 
+DEFAULT_DESIRED_COUNT = 2
 DEFAULT_GRACE_PERIOD = timedelta(seconds=15)
 MAX_GRACE_PERIOD = timedelta(seconds=2_147_483_647)
 ECS_LOAD_BALANCER_POLICY = "service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers"
@@ -45,13 +50,20 @@ class FargateService(Construct):
 
     :param cluster: the :class:`NetworkedCluster` to run in.
     :param task: the :class:`FargateTaskWithRoles` to run.
-    :param desired_count: tasks to run (default 2).
+    :param desired_count: tasks to run without autoscaling (default 2).
     :param deployment: :class:`RollingDeployment` (default: circuit breaker with rollback,
         100/200 percent) or :class:`BlueGreenDeployment`, :class:`CanaryDeployment`,
         :class:`LinearDeployment` (these need a load balancer).
     :param load_balancer: a :class:`LoadBalancer` of its own, or a
         :meth:`SharedLoadBalancer.route`; the task needs a ``container_port``.
     :param capacity: FARGATE/FARGATE_SPOT strategy (default: all on demand).
+    :param scaling: :class:`AutoScaling` between a minimum and maximum task count; then
+        ``desired_count`` must stay None (deploys keep the running count).
+    :param service_alarms: create the service's alarms (:attr:`alarms`: CPU, memory, running
+        tasks, and with a load balancer unhealthy targets and 5xx, the last two used for
+        rollback by default) (default True; 5 CloudWatch alarms).
+    :param alarm_thresholds: when the service's alarms fire.
+    :param alarm_topic: SNS topic the alarms notify (they roll deployments back either way).
     :param health_check_grace_period: how long ECS ignores failing load balancer health checks
         of a new task (default 15 s; only with a load balancer).
     :param service_name: physical name (default: generated).
@@ -64,10 +76,14 @@ class FargateService(Construct):
         *,
         cluster: NetworkedCluster,
         task: FargateTaskWithRoles,
-        desired_count: int = 2,
+        desired_count: int | None = None,
         deployment: Deployment | None = None,
         load_balancer: LoadBalancer | Route | None = None,
         capacity: Capacity | None = None,
+        scaling: AutoScaling | None = None,
+        service_alarms: bool = True,
+        alarm_thresholds: AlarmThresholds | None = None,
+        alarm_topic: sns.ITopic | None = None,
         health_check_grace_period: timedelta = DEFAULT_GRACE_PERIOD,
         service_name: str | None = None,
     ) -> None:
@@ -83,12 +99,20 @@ class FargateService(Construct):
             capacity,
             health_check_grace_period,
         )
+        _check_scaling(scaling, desired_count, load_balancer)
         super().__init__(scope, id)
         self.cluster = cluster
         self.task = task
         self.deployment = deployment
         self.capacity = capacity
-        self.desired_count = desired_count
+        self.scaling = scaling
+        self.desired_count = DEFAULT_DESIRED_COUNT if desired_count is None else desired_count
+        alarm_prefix = alarm_name_prefix(self)
+        rollback_alarms = tuple(
+            f"{alarm_prefix}-{kind}"
+            for kind in ServiceAlarms.rollback_kinds(load_balancer is not None)
+            if service_alarms
+        )
 
         self.security_group = ec2.SecurityGroup(
             self,
@@ -102,7 +126,8 @@ class FargateService(Construct):
             "Service",
             cluster=cluster.cluster,
             task_definition=task.task_definition,
-            desired_count=desired_count,
+            # With scaling on, DesiredCount is left out so a deploy keeps the running count.
+            desired_count=None if scaling is not None else self.desired_count,
             assign_public_ip=False,
             vpc_subnets=cluster.task_subnets,
             security_groups=[self.security_group],
@@ -116,7 +141,7 @@ class FargateService(Construct):
             enable_execute_command=task.enable_exec or None,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
             enable_ecs_managed_tags=True,
-            **deployment.service_props(),
+            **deployment.service_props(rollback_alarms),
         )
         # The capacity providers must be associated with the cluster before the service uses them.
         self.service.node.add_dependency(cluster.capacity_providers)
@@ -124,6 +149,48 @@ class FargateService(Construct):
         self.attachment: LoadBalancerAttachment | None = None
         if load_balancer is not None:
             self.attachment = self._attach(load_balancer)
+
+        self.alarms: ServiceAlarms | None = None
+        if service_alarms:
+            self.alarms = ServiceAlarms(
+                self,
+                "Alarms",
+                service=self.service,
+                cluster=cluster.cluster,
+                name_prefix=alarm_prefix,
+                thresholds=alarm_thresholds or AlarmThresholds(),
+                container_insights=cluster.container_insights,
+                target_groups=self._target_groups(),
+                topic=alarm_topic,
+            )
+        self.scalable_task_count: ecs.ScalableTaskCount | None = None
+        if scaling is not None:
+            self.scalable_task_count = scaling.apply(self.service, self.target_group)
+        cluster.services.append(self)
+
+    @property
+    def peak_tasks(self) -> int:
+        """Most tasks this service may run at once: at the peak of a deployment at its largest."""
+        return peak(self._peak_base, self.deployment.peak_task_factor())
+
+    @property
+    def peak_explained(self) -> str:
+        base = "max_capacity" if self.scaling is not None else "desired_count"
+        return (
+            f"{self.node.path}: {base} {self._peak_base} x "
+            f"{self.deployment.peak_task_factor() * 100:g}% during a "
+            f"{self.deployment.strategy_name} deployment = {self.peak_tasks}"
+        )
+
+    @property
+    def _peak_base(self) -> int:
+        return self.scaling.max_capacity if self.scaling is not None else self.desired_count
+
+    def _target_groups(self) -> tuple[elbv2.ApplicationTargetGroup, ...]:
+        if self.attachment is None:
+            return ()
+        groups = [self.attachment.target_group, self.attachment.green_target_group]
+        return tuple(group for group in groups if group is not None)
 
     @property
     def connections(self) -> ec2.Connections:
@@ -264,17 +331,42 @@ def _forward(
     )
 
 
+def _check_scaling(
+    scaling: AutoScaling | None,
+    desired_count: int | None,
+    load_balancer: LoadBalancer | Route | None,
+) -> None:
+    if scaling is None:
+        return
+    if desired_count is not None:
+        raise InvalidParameterError(
+            "desired_count",
+            desired_count,
+            "None when scaling= is given: autoscaling owns the task count between min_capacity "
+            "and max_capacity, and a fixed count would reset it on every deploy",
+            nearest=f"desired_count=None, scaling=AutoScaling(min_capacity={desired_count}, ...)",
+        )
+    if scaling.needs_load_balancer and load_balancer is None:
+        raise InvalidParameterError(
+            "requests_per_target",
+            scaling.target_tracking.requests_per_target if scaling.target_tracking else None,
+            "None for a service without a load balancer: it tracks ALB requests per target",
+            given="load_balancer=None",
+            nearest="cpu_percent=60",
+        )
+
+
 def _check_inputs(
     scope: Construct,
     cluster: NetworkedCluster,
     task: FargateTaskWithRoles,
-    desired_count: int,
+    desired_count: int | None,
     deployment: Deployment,
     load_balancer: LoadBalancer | Route | None,
     capacity: Capacity,
     grace_period: timedelta,
 ) -> None:
-    if desired_count < 0:
+    if desired_count is not None and desired_count < 0:
         raise InvalidParameterError(
             "desired_count", desired_count, "0 or more", nearest="desired_count=0"
         )

@@ -168,7 +168,11 @@ def test_rolling_deployment_has_circuit_breaker_rollback_percents_and_alarms(
     assert config["DeploymentCircuitBreaker"] == {"Enable": True, "Rollback": True}
     assert (config["MinimumHealthyPercent"], config["MaximumPercent"]) == (100, 200)
     assert config["Alarms"] == {
-        "AlarmNames": ["team-pager-alarm"],
+        "AlarmNames": [
+            "team-pager-alarm",
+            "Rolling-Web-A0416C58-Target5xx",
+            "Rolling-Web-A0416C58-UnhealthyTargets",
+        ],
         "Enable": True,
         "Rollback": True,
     }
@@ -494,7 +498,7 @@ def test_shared_load_balancer_routes_by_host_and_path(synth: Synthesized) -> Non
     ]
 
 
-def _resource_count_with(services: int) -> int:
+def _resource_count_with(services: int, *, service_alarms: bool) -> int:
     app = make_app()
     stack = Stack(app, "Count")
     net = NetworkedCluster(stack, "Net")
@@ -506,13 +510,20 @@ def _resource_count_with(services: int) -> int:
             cluster=net,
             task=_task(stack, net, f"Task{index}"),
             load_balancer=shared.route(priority=index + 1, host_headers=[f"s{index}.example.com"]),
+            service_alarms=service_alarms,
         )
     return len(Template.from_stack(stack).to_json()["Resources"])
 
 
-def test_an_extra_rolling_web_service_on_a_shared_load_balancer_costs_nine_resources() -> None:
-    one, three = _resource_count_with(1), _resource_count_with(3)
-    assert (three - one) / 2 == 9
+@pytest.mark.parametrize(("service_alarms", "per_service"), [(False, 9), (True, 14)])
+def test_resources_per_extra_rolling_web_service_on_a_shared_load_balancer(
+    service_alarms: bool, per_service: int
+) -> None:
+    # 2 roles, the execution role's policy, log group, task definition, service, security
+    # group, target group, listener rule; plus 5 alarms when the service has its alarms.
+    one = _resource_count_with(1, service_alarms=service_alarms)
+    three = _resource_count_with(3, service_alarms=service_alarms)
+    assert (three - one) / 2 == per_service
 
 
 def test_no_synth_warnings(synth: Synthesized) -> None:

@@ -1,0 +1,215 @@
+"""The alarms every service gets: CPU and memory high, running tasks below desired, and with a
+load balancer unhealthy targets and target 5xx. Usable as deployment (rollback) alarms."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration, Names
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from .compliance import ALARMS_WITHOUT_TOPIC, acknowledge
+from .errors import InvalidParameterError
+
+PERIOD = Duration.minutes(1)
+
+
+@dataclass(frozen=True)
+class AlarmThresholds:
+    """When the service's alarms fire (each over one-minute periods).
+
+    :param cpu_percent: average CPU above this for ``sustained_minutes`` (default 90).
+    :param memory_percent: average memory above this for ``sustained_minutes`` (default 90).
+    :param target_5xx_per_minute: target 5xx responses per minute, 2 minutes running (default 10).
+    :param unhealthy_targets: unhealthy targets, 2 minutes running (default 1).
+    :param sustained_minutes: minutes CPU, memory and missing tasks must last (default 5).
+    """
+
+    cpu_percent: float = 90
+    memory_percent: float = 90
+    target_5xx_per_minute: int = 10
+    unhealthy_targets: int = 1
+    sustained_minutes: int = 5
+
+    def __post_init__(self) -> None:
+        for name in ("cpu_percent", "memory_percent"):
+            value = getattr(self, name)
+            if not 0 < value <= 100:
+                raise InvalidParameterError(
+                    name,
+                    value,
+                    "above 0 and at most 100",
+                    nearest=f"{name}={min(max(value, 1), 100)}",
+                )
+        for name in ("target_5xx_per_minute", "unhealthy_targets", "sustained_minutes"):
+            value = getattr(self, name)
+            if value < 1:
+                raise InvalidParameterError(name, value, "1 or more", nearest=f"{name}=1")
+
+
+def alarm_name_prefix(scope: Construct) -> str:
+    """A literal, unique alarm-name prefix derived from the construct path. Deployment alarms
+    are named in the ECS service, and a literal name avoids a service <-> alarm reference
+    cycle (the alarm's dimensions already reference the service)."""
+    return Names.unique_resource_name(scope, max_length=200, separator="-")
+
+
+class ServiceAlarms(Construct):
+    """The alarms of one service. :attr:`rollback_alarm_names` (5xx and unhealthy targets) are
+    the ones a rolling deployment uses by default."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        service: ecs.FargateService,
+        cluster: ecs.ICluster,
+        name_prefix: str,
+        thresholds: AlarmThresholds,
+        container_insights: bool,
+        target_groups: tuple[elbv2.ApplicationTargetGroup, ...],
+        topic: sns.ITopic | None,
+    ) -> None:
+        super().__init__(scope, id)
+        self._prefix = name_prefix
+        sustained = thresholds.sustained_minutes
+        self.cpu_high = self._alarm(
+            "CpuHigh",
+            service.metric_cpu_utilization(period=PERIOD),
+            threshold=thresholds.cpu_percent,
+            periods=sustained,
+            description=f"CPU above {thresholds.cpu_percent}% for {sustained} minutes",
+        )
+        self.memory_high = self._alarm(
+            "MemoryHigh",
+            service.metric_memory_utilization(period=PERIOD),
+            threshold=thresholds.memory_percent,
+            periods=sustained,
+            description=f"Memory above {thresholds.memory_percent}% for {sustained} minutes",
+        )
+        self.running_tasks_low: cloudwatch.Alarm | None = None
+        if container_insights:
+            self.running_tasks_low = self._alarm(
+                "RunningTasksLow",
+                _missing_tasks(service, cluster),
+                threshold=1,
+                periods=sustained,
+                description=f"Fewer tasks running than desired for {sustained} minutes",
+            )
+        self.unhealthy_targets: cloudwatch.Alarm | None = None
+        self.target_5xx: cloudwatch.Alarm | None = None
+        if target_groups:
+            self.unhealthy_targets = self._alarm(
+                "UnhealthyTargets",
+                _summed(
+                    [
+                        group.metrics.unhealthy_host_count(period=PERIOD, statistic="Maximum")
+                        for group in target_groups
+                    ],
+                    "Unhealthy targets",
+                ),
+                threshold=thresholds.unhealthy_targets,
+                periods=2,
+                description="Load balancer targets failing health checks",
+            )
+            self.target_5xx = self._alarm(
+                "Target5xx",
+                _summed(
+                    [
+                        group.metrics.http_code_target(
+                            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=PERIOD, statistic="Sum"
+                        )
+                        for group in target_groups
+                    ],
+                    "Target 5xx",
+                ),
+                threshold=thresholds.target_5xx_per_minute,
+                periods=2,
+                description=f"At least {thresholds.target_5xx_per_minute} 5xx responses a minute",
+            )
+        for alarm in self.all:
+            if topic is not None:
+                alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
+                alarm.add_ok_action(cloudwatch_actions.SnsAction(topic))
+        if topic is None:
+            acknowledge(self, ALARMS_WITHOUT_TOPIC)
+
+    def _alarm(
+        self,
+        kind: str,
+        metric: cloudwatch.IMetric,
+        *,
+        threshold: float,
+        periods: int,
+        description: str,
+    ) -> cloudwatch.Alarm:
+        return cloudwatch.Alarm(
+            self,
+            kind,
+            alarm_name=self.name_of(kind),
+            alarm_description=description,
+            metric=metric,
+            threshold=threshold,
+            evaluation_periods=periods,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+
+    def name_of(self, kind: str) -> str:
+        return f"{self._prefix}-{kind}"
+
+    @property
+    def all(self) -> list[cloudwatch.Alarm]:
+        alarms = [self.cpu_high, self.memory_high, self.running_tasks_low]
+        alarms += [self.unhealthy_targets, self.target_5xx]
+        return [alarm for alarm in alarms if alarm is not None]
+
+    @staticmethod
+    def rollback_kinds(has_load_balancer: bool) -> tuple[str, ...]:
+        """Kinds a rolling deployment uses for rollback by default."""
+        return ("Target5xx", "UnhealthyTargets") if has_load_balancer else ()
+
+
+def _summed(metrics: list[cloudwatch.Metric], label: str) -> cloudwatch.IMetric:
+    """One metric, or the sum over blue and green target groups during blue/green."""
+    if len(metrics) == 1:
+        return metrics[0]
+    names = {f"m{index}": metric for index, metric in enumerate(metrics)}
+    return cloudwatch.MathExpression(
+        expression=" + ".join(f"FILL({name}, 0)" for name in names),
+        using_metrics=names,
+        label=label,
+        period=PERIOD,
+    )
+
+
+def _missing_tasks(service: ecs.FargateService, cluster: ecs.ICluster) -> cloudwatch.IMetric:
+    """Desired minus running tasks, from Container Insights."""
+
+    def insight(name: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace="ECS/ContainerInsights",
+            metric_name=name,
+            dimensions_map={
+                "ClusterName": cluster.cluster_name,
+                "ServiceName": service.service_name,
+            },
+            statistic="Average",
+            period=PERIOD,
+        )
+
+    return cloudwatch.MathExpression(
+        expression="desired - running",
+        using_metrics={
+            "desired": insight("DesiredTaskCount"),
+            "running": insight("RunningTaskCount"),
+        },
+        label="Tasks missing",
+        period=PERIOD,
+    )

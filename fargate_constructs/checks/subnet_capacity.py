@@ -1,0 +1,66 @@
+"""Subnets are slots: every Fargate task takes one IP of its subnet (awsvpc). At synth time,
+compare the most tasks a cluster's services can run at once (at the peak of a deployment) with
+the IPs its task subnets offer, so the shortfall shows up before a deploy stalls half-way."""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Protocol
+
+import jsii
+from aws_cdk import Annotations
+from constructs import IValidation
+
+if TYPE_CHECKING:
+    from ..cluster import NetworkedCluster
+
+WARN_AT = 0.8
+
+
+class TaskDemand(Protocol):
+    """A service as the check sees it."""
+
+    @property
+    def peak_tasks(self) -> int: ...
+
+    @property
+    def peak_explained(self) -> str: ...
+
+
+def peak(count: int, factor: float) -> int:
+    """Tasks at a deployment's peak: ``count`` x ``factor``, rounded up."""
+    return math.ceil(count * factor - 1e-9)
+
+
+@jsii.implements(IValidation)
+class SubnetCapacityCheck:
+    """Fails synthesis when a cluster's services may need more task IPs than its private
+    subnets have, and warns from 80% on. Skipped when the subnets' sizes are unknown (an
+    adopted VPC imported without CIDR blocks)."""
+
+    def __init__(self, cluster: NetworkedCluster) -> None:
+        self._cluster = cluster
+
+    def validate(self) -> list[str]:
+        cluster = self._cluster
+        capacity = cluster.task_ip_capacity()
+        if capacity is None or not cluster.services:
+            return []
+        usable, explained = capacity
+        demand = sum(service.peak_tasks for service in cluster.services)
+        detail = "; ".join(service.peak_explained for service in cluster.services)
+        if demand > usable:
+            return [
+                f"subnet capacity: the services of {cluster.node.path} may run {demand} tasks at "
+                f"once ({detail}), but its task subnets offer {usable} IPs ({explained}). Use a "
+                "larger cidr (e.g. a /16), more AZs, or fewer tasks (max_capacity, "
+                "max_healthy_percent)."
+            ]
+        if demand > WARN_AT * usable:
+            Annotations.of(cluster).add_warning_v2(
+                "fargate-constructs:subnetCapacity",
+                f"subnet capacity: the services of {cluster.node.path} may run {demand} tasks at "
+                f"once, {demand * 100 // usable}% of the {usable} IPs its task subnets offer "
+                f"({explained}); a larger cidr leaves room to grow.",
+            )
+        return []

@@ -1,0 +1,335 @@
+"""Autoscaling for a service: target tracking, alarm-driven step scaling and schedules.
+
+Frozen value objects that validate themselves; :meth:`AutoScaling.apply` turns them into an
+Application Auto Scaling target and policies on an ``aws_ecs`` service.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from aws_cdk import Duration, TimeZone
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+
+from .errors import InvalidParameterError
+
+MAX_TASKS_PER_SERVICE = 5000
+
+
+def _check_cooldown(parameter: str, value: timedelta) -> None:
+    seconds = value.total_seconds()
+    if not 0 <= seconds <= 3600 or seconds % 1:
+        raise InvalidParameterError(
+            parameter,
+            value,
+            "whole seconds from 0 to 3600",
+            nearest=f"{parameter}=timedelta(seconds={min(max(round(seconds), 0), 3600)})",
+        )
+
+
+@dataclass(frozen=True)
+class TargetTracking:
+    """Keep a metric near a target by adding and removing tasks.
+
+    :param cpu_percent: average CPU utilization to hold, 1 to 100.
+    :param memory_percent: average memory utilization to hold, 1 to 100.
+    :param requests_per_target: ALB requests per task to hold (needs a load balancer).
+    :param scale_in_cooldown: wait after removing tasks (default 300 s: scale in slowly).
+    :param scale_out_cooldown: wait after adding tasks (default 60 s: scale out fast).
+    :param disable_scale_in: never remove tasks from these policies.
+    """
+
+    cpu_percent: int | None = None
+    memory_percent: int | None = None
+    requests_per_target: int | None = None
+    scale_in_cooldown: timedelta = timedelta(seconds=300)
+    scale_out_cooldown: timedelta = timedelta(seconds=60)
+    disable_scale_in: bool = False
+
+    def __post_init__(self) -> None:
+        for name in ("cpu_percent", "memory_percent"):
+            value = getattr(self, name)
+            if value is not None and not 1 <= value <= 100:
+                raise InvalidParameterError(
+                    name, value, "1 to 100 (percent)", nearest=f"{name}={min(max(value, 1), 100)}"
+                )
+        if self.requests_per_target is not None and self.requests_per_target < 1:
+            raise InvalidParameterError(
+                "requests_per_target",
+                self.requests_per_target,
+                "1 or more requests per task",
+                nearest="requests_per_target=1",
+            )
+        if (self.cpu_percent, self.memory_percent, self.requests_per_target) == (None, None, None):
+            raise InvalidParameterError(
+                "cpu_percent, memory_percent, requests_per_target",
+                None,
+                "at least one target to track",
+                nearest="cpu_percent=60",
+            )
+        _check_cooldown("scale_in_cooldown", self.scale_in_cooldown)
+        _check_cooldown("scale_out_cooldown", self.scale_out_cooldown)
+
+
+@dataclass(frozen=True)
+class Step:
+    """One band of a step policy: when the metric is in [``lower``, ``upper``), change the task
+    count by ``change`` (negative removes tasks). ``None`` leaves a side open."""
+
+    lower: float | None = None
+    upper: float | None = None
+    change: int = 1
+
+    def __post_init__(self) -> None:
+        if self.lower is None and self.upper is None:
+            raise InvalidParameterError(
+                "step", self, "a band with a lower or an upper bound (or both)"
+            )
+        if self.lower is not None and self.upper is not None and self.lower >= self.upper:
+            raise InvalidParameterError(
+                "step",
+                self,
+                "lower below upper",
+                nearest=f"Step(lower={self.upper}, upper={self.lower}, change={self.change})",
+            )
+
+
+@dataclass(frozen=True)
+class StepScaling:
+    """Scale on any CloudWatch metric with alarms the construct creates: one alarm for the
+    bands above the quiet band (scale out) and one for those below (scale in).
+
+    ``StepScaling(queue.metric_approximate_number_of_messages_visible(), steps=(
+    Step(upper=1, change=-1), Step(lower=100, upper=1000, change=+1), Step(lower=1000,
+    change=+5)))`` scales a worker in while the queue is empty and out as it fills.
+
+    :param metric: the metric (e.g. an SQS queue's visible messages or oldest message age).
+    :param steps: 2 to 40 bands, ordered by ``lower``, not overlapping.
+    :param cooldown: wait after a scaling action (default 60 s).
+    :param evaluation_periods: periods the alarm must breach (default 1).
+    :param name: construct id of the policy (default: ``StepScaling<n>``).
+    """
+
+    metric: cloudwatch.IMetric
+    steps: tuple[Step, ...]
+    cooldown: timedelta = timedelta(seconds=60)
+    evaluation_periods: int = 1
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "steps", tuple(self.steps))
+        _check_steps(self.steps)
+        _check_cooldown("cooldown", self.cooldown)
+        if not 1 <= self.evaluation_periods <= 100:
+            raise InvalidParameterError(
+                "evaluation_periods",
+                self.evaluation_periods,
+                "1 to 100",
+                nearest=f"evaluation_periods={min(max(self.evaluation_periods, 1), 100)}",
+            )
+
+    def scaling_intervals(self) -> list[appscaling.ScalingInterval]:
+        return [
+            appscaling.ScalingInterval(lower=step.lower, upper=step.upper, change=step.change)
+            for step in self.steps
+        ]
+
+
+def _check_steps(steps: Sequence[Step]) -> None:
+    if not 2 <= len(steps) <= 40:
+        raise InvalidParameterError(
+            "steps",
+            len(steps),
+            "2 to 40 bands (at least one to scale on, and the metric's other side)",
+            nearest="steps=(Step(upper=1, change=-1), Step(lower=100, change=1))",
+        )
+    for before, after in itertools.pairwise(steps):
+        before_lower = float("-inf") if before.lower is None else before.lower
+        after_lower = float("-inf") if after.lower is None else after.lower
+        before_upper = float("inf") if before.upper is None else before.upper
+        if after_lower < before_lower:
+            raise InvalidParameterError(
+                "steps",
+                [before, after],
+                "bands ordered by their lower bound",
+                nearest="sort the steps by lower",
+            )
+        if after_lower < before_upper:
+            raise InvalidParameterError(
+                "steps",
+                [before, after],
+                "bands that do not overlap (each lower at or above the previous upper)",
+                nearest=f"Step(lower={before_upper}, ...) for the second band",
+            )
+
+
+_CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
+_RATE = re.compile(r"^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$")
+_AT = re.compile(r"^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$")
+
+
+@dataclass(frozen=True)
+class ScheduledScaling:
+    """Set the capacity bounds on a schedule, e.g. more tasks in business hours.
+
+    :param schedule: ``cron(M H DoM Mon DoW Y)``, ``rate(N unit)`` or ``at(yyyy-mm-ddThh:mm:ss)``
+        as Application Auto Scaling accepts it, e.g. ``cron(0 8 ? * MON-FRI *)``.
+    :param min_capacity: new minimum from then on.
+    :param max_capacity: new maximum from then on.
+    :param time_zone: IANA zone for cron/at expressions (default UTC), e.g. ``Europe/Berlin``.
+    :param name: construct id (default ``Schedule<n>``).
+    """
+
+    schedule: str
+    min_capacity: int | None = None
+    max_capacity: int | None = None
+    time_zone: str | None = None
+    name: str | None = None
+
+    def __post_init__(self) -> None:
+        if not (
+            _CRON.match(self.schedule) or _RATE.match(self.schedule) or _AT.match(self.schedule)
+        ):
+            raise InvalidParameterError(
+                "schedule",
+                self.schedule,
+                "cron(minutes hours day-of-month month day-of-week year), rate(N minutes|hours|"
+                "days) with 'minute'/'hour'/'day' for 1, or at(yyyy-mm-ddThh:mm:ss)",
+                nearest="schedule='cron(0 8 ? * MON-FRI *)'",
+            )
+        if self.min_capacity is None and self.max_capacity is None:
+            raise InvalidParameterError(
+                "min_capacity, max_capacity",
+                None,
+                "at least one of them for the scheduled action to set",
+            )
+        if (
+            self.min_capacity is not None
+            and self.max_capacity is not None
+            and self.min_capacity > self.max_capacity
+        ):
+            raise InvalidParameterError(
+                "min_capacity",
+                self.min_capacity,
+                f"at most max_capacity={self.max_capacity}",
+                nearest=f"min_capacity={self.max_capacity}",
+            )
+
+
+@dataclass(frozen=True)
+class AutoScaling:
+    """The task count of a service between ``min_capacity`` and ``max_capacity``, moved by
+    target tracking, step policies and schedules. With scaling on, deployments no longer set
+    the task count (the service's ``DesiredCount`` is left out of the template).
+
+    :param min_capacity: fewest tasks, 0 or more (0 lets a queue worker scale to zero).
+    :param max_capacity: most tasks, 1 to 5000 (also what the subnet capacity check counts).
+    """
+
+    min_capacity: int
+    max_capacity: int
+    target_tracking: TargetTracking | None = None
+    step_scaling: tuple[StepScaling, ...] = ()
+    schedules: tuple[ScheduledScaling, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "step_scaling", tuple(self.step_scaling))
+        object.__setattr__(self, "schedules", tuple(self.schedules))
+        if self.min_capacity < 0:
+            raise InvalidParameterError(
+                "min_capacity", self.min_capacity, "0 or more", nearest="min_capacity=0"
+            )
+        if not 1 <= self.max_capacity <= MAX_TASKS_PER_SERVICE:
+            raise InvalidParameterError(
+                "max_capacity",
+                self.max_capacity,
+                f"1 to {MAX_TASKS_PER_SERVICE}",
+                nearest=f"max_capacity={min(max(self.max_capacity, 1), MAX_TASKS_PER_SERVICE)}",
+            )
+        if self.min_capacity > self.max_capacity:
+            raise InvalidParameterError(
+                "min_capacity",
+                self.min_capacity,
+                f"at most max_capacity={self.max_capacity}",
+                nearest=f"min_capacity={self.max_capacity}",
+            )
+        if self.target_tracking is None and not self.step_scaling and not self.schedules:
+            raise InvalidParameterError(
+                "target_tracking, step_scaling, schedules",
+                None,
+                "at least one way to scale",
+                nearest="target_tracking=TargetTracking(cpu_percent=60)",
+            )
+
+    @property
+    def needs_load_balancer(self) -> bool:
+        return (
+            self.target_tracking is not None
+            and self.target_tracking.requests_per_target is not None
+        )
+
+    def apply(
+        self,
+        service: ecs.FargateService,
+        target_group: elbv2.ApplicationTargetGroup | None,
+    ) -> ecs.ScalableTaskCount:
+        """Create the scalable target and every policy on ``service``."""
+        scalable = service.auto_scale_task_count(
+            min_capacity=self.min_capacity, max_capacity=self.max_capacity
+        )
+        tracking = self.target_tracking
+        if tracking is not None:
+            disable_scale_in = tracking.disable_scale_in or None
+            scale_in = Duration.seconds(tracking.scale_in_cooldown.total_seconds())
+            scale_out = Duration.seconds(tracking.scale_out_cooldown.total_seconds())
+            if tracking.cpu_percent is not None:
+                scalable.scale_on_cpu_utilization(
+                    "Cpu",
+                    target_utilization_percent=tracking.cpu_percent,
+                    disable_scale_in=disable_scale_in,
+                    scale_in_cooldown=scale_in,
+                    scale_out_cooldown=scale_out,
+                )
+            if tracking.memory_percent is not None:
+                scalable.scale_on_memory_utilization(
+                    "Memory",
+                    target_utilization_percent=tracking.memory_percent,
+                    disable_scale_in=disable_scale_in,
+                    scale_in_cooldown=scale_in,
+                    scale_out_cooldown=scale_out,
+                )
+            if tracking.requests_per_target is not None:
+                assert target_group is not None
+                scalable.scale_on_request_count(
+                    "Requests",
+                    requests_per_target=tracking.requests_per_target,
+                    target_group=target_group,
+                    disable_scale_in=disable_scale_in,
+                    scale_in_cooldown=scale_in,
+                    scale_out_cooldown=scale_out,
+                )
+        for index, step in enumerate(self.step_scaling, start=1):
+            scalable.scale_on_metric(
+                step.name or f"StepScaling{index}",
+                metric=step.metric,
+                scaling_steps=step.scaling_intervals(),
+                adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+                cooldown=Duration.seconds(step.cooldown.total_seconds()),
+                evaluation_periods=step.evaluation_periods,
+            )
+        for index, scheduled in enumerate(self.schedules, start=1):
+            scalable.scale_on_schedule(
+                scheduled.name or f"Schedule{index}",
+                schedule=appscaling.Schedule.expression(scheduled.schedule),
+                min_capacity=scheduled.min_capacity,
+                max_capacity=scheduled.max_capacity,
+                time_zone=TimeZone.of(scheduled.time_zone) if scheduled.time_zone else None,
+            )
+        return scalable
