@@ -14,6 +14,7 @@ from .errors import FargateConstructsError, InvalidParameterError
 from .sizing import Architecture, OperatingSystem, TaskSize
 
 if TYPE_CHECKING:
+    from .alarms import AlarmThresholds, ServiceAlarms
     from .capacity import Capacity
     from .cluster import NetworkedCluster
     from .deployment import (
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     )
     from .load_balancer import LoadBalancer, Route, SharedLoadBalancer, TargetHealth
     from .roles import ManagedPolicyRole
+    from .scaling import AutoScaling, ScheduledScaling, Step, StepScaling, TargetTracking
     from .service import FargateService
     from .task import FargateTaskWithRoles
 
@@ -38,13 +40,22 @@ _LAZY = {
     "SharedLoadBalancer": ".load_balancer",
     "TargetHealth": ".load_balancer",
     "FargateService": ".service",
+    "AlarmThresholds": ".alarms",
+    "ServiceAlarms": ".alarms",
+    "AutoScaling": ".scaling",
+    "ScheduledScaling": ".scaling",
+    "Step": ".scaling",
+    "StepScaling": ".scaling",
+    "TargetTracking": ".scaling",
     "NetworkedCluster": ".cluster",
     "FargateTaskWithRoles": ".task",
     "ManagedPolicyRole": ".roles",
 }
 
 __all__ = [
+    "AlarmThresholds",
     "Architecture",
+    "AutoScaling",
     "BlueGreenDeployment",
     "CanaryDeployment",
     "Capacity",
@@ -59,8 +70,13 @@ __all__ = [
     "OperatingSystem",
     "RollingDeployment",
     "Route",
+    "ScheduledScaling",
+    "ServiceAlarms",
     "SharedLoadBalancer",
+    "Step",
+    "StepScaling",
     "TargetHealth",
+    "TargetTracking",
     "TaskSize",
 ]
 

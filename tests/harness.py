@@ -149,14 +149,33 @@ def _is_known(rule_id: str, path: str, message: str) -> bool:
 
 
 def synth_warnings(app: App) -> list[str]:
-    """Warnings and errors that synthesis attached to constructs (what `cdk synth` prints)."""
+    """Every warning and error synthesis reports, as `cdk synth` would print them: annotations
+    written to the stacks' metadata, and violations in CDK's validation report (annotations
+    added while validating, and aws-cdk-lib's built-in template validation)."""
     assembly = app.synth()
+    outdir = Path(assembly.directory)
     messages = []
+    for metadata_file in sorted(outdir.glob("*.metadata.json")):
+        for path, entries in json.loads(metadata_file.read_text()).items():
+            for entry in entries:
+                if entry["type"] in ("aws:cdk:warning", "aws:cdk:error"):
+                    messages.append(f"{path}: {entry['data']}")
     for stack in assembly.stacks:
-        for path, entries in stack.manifest.metadata.items() if stack.manifest.metadata else []:
+        for path, entries in (stack.manifest.metadata or {}).items():
             for entry in entries:
                 if entry.type in ("aws:cdk:warning", "aws:cdk:error"):
                     messages.append(f"{path}: {entry.data}")
+    report = outdir / "validation-report.json"
+    if report.exists():
+        for plugin in json.loads(report.read_text())["pluginReports"]:
+            if plugin["pluginName"] == "Construct Annotations":
+                continue  # the same annotations as in the metadata above
+            for violation in plugin["violations"]:
+                paths = [c["constructPath"] for c in violation.get("violatingConstructs", [])]
+                messages.append(
+                    f"{plugin['pluginName']} {violation['ruleName']} ({violation['severity']}) "
+                    f"at {', '.join(paths)}: {violation['description']}"
+                )
     return messages
 
 

@@ -42,8 +42,12 @@ def _adopted_vpc(stack: Stack, *, private: bool) -> ec2.IVpc:
         vpc_cidr_block="10.20.0.0/16",
         availability_zones=["us-east-1a", "us-east-1b"],
         public_subnet_ids=["subnet-0000000000000000a", "subnet-0000000000000000b"],
+        public_subnet_route_table_ids=["rtb-0000000000000000a", "rtb-0000000000000000b"],
         private_subnet_ids=(
             ["subnet-0000000000000000c", "subnet-0000000000000000d"] if private else None
+        ),
+        private_subnet_route_table_ids=(
+            ["rtb-0000000000000000c", "rtb-0000000000000000d"] if private else None
         ),
     )
 
