@@ -12,11 +12,13 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth test lint typecheck pytest clean
+.PHONY: help setup synth test check smoke package-test lint typecheck pytest clean
 
 help:
 	@echo "make synth  - set up .venv + pinned CDK CLI, then synthesize app.py into cdk.out/"
 	@echo "make test   - set up, then ruff, mypy --strict and pytest"
+	@echo "make check  - synth, then cfn-lint on cdk.out and cdk-nag (4 packs) on app.py's stacks"
+	@echo "make smoke  - cdk bootstrap + deploy app.py into a local moto server, read back with boto3"
 
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +47,16 @@ pytest: setup
 	pytest
 
 test: lint typecheck pytest
+
+check: synth
+	cfn-lint --regions us-east-1 eu-west-1 -- cdk.out/*.template.json
+	pytest -q tests/test_app.py
+
+smoke: setup
+	pytest -q -m deploy -p no:cacheprovider tests/smoke
+
+package-test: setup
+	pytest -q -m package -p no:cacheprovider tests/package
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

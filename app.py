@@ -1,15 +1,290 @@
 #!/usr/bin/env python3
-"""Example app: what `make synth` synthesizes into cdk.out/.
+"""Example app, composed only from fargate_constructs' public API: what `make synth` builds.
 
-Stacks are environment-agnostic unless an account and region are given as context:
-    cdk synth -c account=123456789012 -c region=eu-west-1
+Three stacks, environment-agnostic unless an account and region are given as context:
+
+* FargateWeb: a NetworkedCluster and a blue/green web service behind a public HTTPS load
+  balancer (with a WAF web ACL) and target-tracking autoscaling;
+* FargateWorker: an encrypted SQS queue with a dead-letter queue, and an ARM64 worker on mostly
+  FARGATE_SPOT that scales on queue depth, down to zero;
+* FargateBatch: a one-off task started nightly by an EventBridge rule and on demand by a
+  launcher role granted with grant_run (the iam:PassRole path).
+
+Each stack has its own network so it deploys on its own (and no cross-stack reference ties them).
+
+Context (``cdk synth -c key=value``):
+  account, region       pin the environment (default: environment-agnostic)
+  certificate_arn       ACM certificate for the HTTPS listener; otherwise one is requested
+  domain_name           for domain_name (DNS validation) - default from cdk.json
+  demo=true             plain HTTP, no certificate, no deletion protection (demos only)
+  restrict_default_security_group=false
+                        skip the Lambda that empties the default security group (emulators)
 """
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Stack
+from typing import Any
 
-from fargate_constructs import NetworkedCluster
+from aws_cdk import Acknowledgment, App, ArnFormat, Duration, Environment, Stack, Validations
+from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_ecs as ecs
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_wafv2 as wafv2
+from constructs import Construct
+
+from fargate_constructs import (
+    Architecture,
+    AutoScaling,
+    BlueGreenDeployment,
+    Capacity,
+    FargateService,
+    FargateTaskWithRoles,
+    LoadBalancer,
+    ManagedPolicyRole,
+    NetworkedCluster,
+    Step,
+    StepScaling,
+    TargetTracking,
+    TaskSize,
+)
+
+PYTHON_IMAGE = "public.ecr.aws/docker/library/python:3.12-alpine"
+WEB_PORT = 8080
+TEST_LISTENER_PORT = 8443
+
+
+def _context_flag(app: Construct, key: str, default: bool = False) -> bool:
+    value = app.node.try_get_context(key)
+    if value is None:
+        return default
+    return str(value).lower() in ("true", "1", "yes")
+
+
+def _network(stack: Stack) -> NetworkedCluster:
+    # restrict_default_security_group=false only for emulators that cannot run its Lambda.
+    restrict = _context_flag(stack, "restrict_default_security_group", default=True)
+    return NetworkedCluster(stack, "Network", restrict_default_security_group=restrict)
+
+
+class WebStack(Stack):
+    """The network, and a blue/green web service behind a public HTTPS load balancer."""
+
+    def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        demo = _context_flag(self, "demo")
+        self.network = _network(self)
+        task = FargateTaskWithRoles(
+            self,
+            "WebTask",
+            image=ecs.ContainerImage.from_registry(PYTHON_IMAGE),
+            size=TaskSize(256, 512),
+            command=["python", "-m", "http.server", str(WEB_PORT), "--directory", "/tmp"],
+            container_port=WEB_PORT,
+            log_key=self.network.log_key,
+        )
+        self.service = FargateService(
+            self,
+            "Web",
+            cluster=self.network,
+            task=task,
+            load_balancer=LoadBalancer(
+                certificate_arn=None if demo else self._certificate_arn(),
+                allow_plain_http=demo,
+                deletion_protection=not demo,
+                web_acl_arn=self._web_acl().attr_arn,
+            ),
+            deployment=BlueGreenDeployment(test_listener_port=TEST_LISTENER_PORT),
+            scaling=AutoScaling(
+                min_capacity=2,
+                max_capacity=10,
+                target_tracking=TargetTracking(cpu_percent=60, requests_per_target=1000),
+            ),
+        )
+
+    def _certificate_arn(self) -> str:
+        given = self.node.try_get_context("certificate_arn")
+        if given:
+            return str(given)
+        domain = str(self.node.try_get_context("domain_name"))
+        certificate = acm.Certificate(
+            self,
+            "Certificate",
+            domain_name=domain,
+            validation=acm.CertificateValidation.from_dns(),
+        )
+        return certificate.certificate_arn
+
+    def _web_acl(self) -> wafv2.CfnWebACL:
+        def managed(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
+            return wafv2.CfnWebACL.RuleProperty(
+                name=name,
+                priority=priority,
+                statement=wafv2.CfnWebACL.StatementProperty(
+                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
+                        vendor_name="AWS", name=name
+                    )
+                ),
+                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
+                visibility_config=_visibility(name),
+            )
+
+        acl = wafv2.CfnWebACL(
+            self,
+            "WebAcl",
+            scope="REGIONAL",
+            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
+            rules=[
+                managed("AWSManagedRulesCommonRuleSet", 1),
+                managed("AWSManagedRulesAmazonIpReputationList", 2),
+            ],
+            visibility_config=_visibility("WebAcl"),
+        )
+        # WAF logs to a log group whose name must start with aws-waf-logs-.
+        log_group_name = f"aws-waf-logs-{self.stack_name}"
+        log_group = logs.LogGroup(
+            self,
+            "WebAclLogs",
+            log_group_name=log_group_name,
+            encryption_key=self.network.log_key,
+            retention=logs.RetentionDays.ONE_YEAR,
+        )
+        logging = wafv2.CfnLoggingConfiguration(
+            self,
+            "WebAclLogging",
+            resource_arn=acl.attr_arn,
+            log_destination_configs=[
+                self.format_arn(
+                    service="logs",
+                    resource="log-group",
+                    resource_name=log_group_name,
+                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                )
+            ],
+        )
+        logging.node.add_dependency(log_group)
+        return acl
+
+
+def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
+    return wafv2.CfnWebACL.VisibilityConfigProperty(
+        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
+    )
+
+
+class WorkerStack(Stack):
+    """A queue and an ARM64 worker on mostly Spot that scales with the queue, down to zero."""
+
+    def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        network = _network(self)
+        key = kms.Key(self, "QueueKey", enable_key_rotation=True, description="Job queue")
+        dead_letters = sqs.Queue(
+            self,
+            "DeadLetters",
+            encryption_master_key=key,
+            enforce_ssl=True,
+            retention_period=Duration.days(14),
+        )
+        self.queue = sqs.Queue(
+            self,
+            "Jobs",
+            encryption_master_key=key,
+            enforce_ssl=True,
+            visibility_timeout=Duration.minutes(5),
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5),
+        )
+        task = FargateTaskWithRoles(
+            self,
+            "WorkerTask",
+            image=ecs.ContainerImage.from_registry(PYTHON_IMAGE),
+            size=TaskSize(512, 1024, Architecture.ARM64),
+            command=["python", "-c", "import time; time.sleep(3600)"],
+            environment={"QUEUE_URL": self.queue.queue_url},
+            log_key=network.log_key,
+        )
+        Validations.of(task).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-ECS2",
+                reason="QUEUE_URL is the queue's address, not a secret; secrets go in secrets=",
+            )
+        )
+        self.queue.grant_consume_messages(task)
+        self.service = FargateService(
+            self,
+            "Worker",
+            cluster=network,
+            task=task,
+            capacity=Capacity(on_demand_weight=1, spot_weight=3),
+            scaling=AutoScaling(
+                min_capacity=0,
+                max_capacity=10,
+                step_scaling=(
+                    StepScaling(
+                        self.queue.metric_approximate_number_of_messages_visible(
+                            period=Duration.minutes(1)
+                        ),
+                        steps=(
+                            Step(upper=1, change=-1),
+                            Step(lower=10, upper=100, change=1),
+                            Step(lower=100, change=3),
+                        ),
+                        name="QueueDepth",
+                    ),
+                ),
+            ),
+        )
+
+
+class BatchStack(Stack):
+    """A one-off task, started nightly by EventBridge and on demand by a launcher role."""
+
+    def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+        super().__init__(scope, id, **kwargs)
+        network = _network(self)
+        self.task = FargateTaskWithRoles(
+            self,
+            "ReportTask",
+            image=ecs.ContainerImage.from_registry(PYTHON_IMAGE),
+            size=TaskSize.smallest_for(vcpu=1, memory_gib=3),
+            command=["python", "-c", "print('nightly report')"],
+            log_key=network.log_key,
+            family="nightly-report",
+        )
+        scheduler = ManagedPolicyRole(
+            self,
+            "SchedulerRole",
+            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            description="EventBridge starts the nightly report task",
+        )
+        self.task.grant_run(scheduler, cluster=network)
+        events.Rule(
+            self,
+            "Nightly",
+            schedule=events.Schedule.cron(minute="0", hour="2"),
+            targets=[
+                targets.EcsTask(
+                    cluster=network.cluster,
+                    task_definition=self.task.task_definition,
+                    # grant_run above is the whole policy; keep CDK's looser extras out.
+                    role=scheduler.without_policy_updates(),
+                    subnet_selection=network.task_subnets,
+                    assign_public_ip=False,
+                    launch_type=ecs.LaunchType.FARGATE,
+                )
+            ],
+        )
+        self.launcher = ManagedPolicyRole(
+            self,
+            "LauncherRole",
+            assumed_by=iam.AccountPrincipal(self.account),
+            description="Starts the report task on demand (CI, operators)",
+        )
+        self.task.grant_run(self.launcher, cluster=network)
 
 
 def environment(app: App) -> Environment | None:
@@ -20,15 +295,22 @@ def environment(app: App) -> Environment | None:
     return Environment(account=account, region=region)
 
 
-def build(app: App) -> None:
+def build(app: App) -> dict[str, Stack]:
     env = environment(app)
-    network = Stack(
+    web = WebStack(app, "FargateWeb", env=env, description="fargate-constructs example: web")
+    worker = WorkerStack(
         app,
-        "FargateNetwork",
+        "FargateWorker",
         env=env,
-        description="fargate-constructs example: VPC and ECS cluster",
+        description="fargate-constructs example: queue worker",
     )
-    NetworkedCluster(network, "Network")
+    batch = BatchStack(
+        app,
+        "FargateBatch",
+        env=env,
+        description="fargate-constructs example: scheduled batch task",
+    )
+    return {"FargateWeb": web, "FargateWorker": worker, "FargateBatch": batch}
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Acknowledgment, Stack, Validations
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
 AWS_SOLUTIONS = "AwsSolutions"
@@ -29,6 +29,22 @@ class Exemption:
     def __post_init__(self) -> None:
         if not self.rule_ids or not self.reason.strip():
             raise ValueError("an exemption needs at least one rule id and a reason")
+
+
+def ignore_lint_check(resource: CfnResource, check: str, reason: str) -> None:
+    """Tell cfn-lint (through the resource's Metadata, which every cfn-lint run reads) to skip
+    ``check`` on ``resource``; ``reason`` is recorded beside it."""
+    existing = resource.get_metadata("cfn-lint") or {}
+    config = dict(existing.get("config", {}))
+    config["ignore_checks"] = sorted({*config.get("ignore_checks", []), check})
+    reasons = {**existing.get("reasons", {}), check: reason}
+    resource.add_metadata("cfn-lint", {"config": config, "reasons": reasons})
+
+
+REDUNDANT_DEPENDS_ON = (
+    "aws-cdk-lib writes a DependsOn next to a Ref/GetAtt of the same resource; the extra "
+    "DependsOn is redundant and harmless, and it is added where this library cannot remove it"
+)
 
 
 def in_compliance_packs(rule: str) -> tuple[str, ...]:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import jsii
-from aws_cdk import Duration, Stack, Stage, Token
+from aws_cdk import CfnResource, Duration, Stack, Stage, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -19,7 +19,12 @@ from .alarms import AlarmThresholds, ServiceAlarms, alarm_name_prefix
 from .capacity import Capacity
 from .checks.subnet_capacity import peak
 from .cluster import NetworkedCluster
-from .compliance import ECS_LOAD_BALANCER_ROLE, acknowledge
+from .compliance import (
+    ECS_LOAD_BALANCER_ROLE,
+    REDUNDANT_DEPENDS_ON,
+    acknowledge,
+    ignore_lint_check,
+)
 from .deployment import Deployment, RollingDeployment
 from .errors import InvalidParameterError
 from .load_balancer import LoadBalancer, Route, SharedLoadBalancer, TargetHealth
@@ -281,6 +286,10 @@ class FargateService(Construct):
                 ),
             )
             target.attach_to_application_target_group(blue)
+            # The alternate target makes the service depend on the listener rules it Refs.
+            service_resource = self.service.node.default_child
+            assert isinstance(service_resource, CfnResource)
+            ignore_lint_check(service_resource, "W3005", REDUNDANT_DEPENDS_ON)
         shared.allow_to_tasks(self.security_group, port)
         return LoadBalancerAttachment(shared, blue, rule, route.health, green, test_rule)
 

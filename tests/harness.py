@@ -32,22 +32,6 @@ NAG_PACKS: tuple[type[NagPack], ...] = (
 )
 LINT_REGIONS = ["us-east-1", "eu-west-1"]
 
-KNOWN_LINT_FINDINGS: dict[tuple[str, str], str] = {
-    ("W3005", r"Resources/CustomVpcRestrictDefaultSGCustomResourceProviderHandler\w+/DependsOn/"): (
-        "aws-cdk-lib's own provider for restrict_default_security_group writes a DependsOn on "
-        "its role next to a GetAtt of the same role; redundant, harmless, and not ours to edit"
-    ),
-    (
-        "W3005",
-        r"Resources/\w+/DependsOn/\d+ .*AdvancedConfiguration/(Production|Test)ListenerRule",
-    ): (
-        "aws-cdk-lib's blue/green wiring (AlternateTarget) makes the ECS service depend on the "
-        "listener rules it also Refs; the construct-level dependency cannot be removed from "
-        "outside, and a redundant DependsOn changes nothing at deploy time"
-    ),
-}
-"""cfn-lint findings in what aws-cdk-lib generates: (rule, regex over "path message"): why."""
-
 
 def cdk_json_context() -> dict[str, Any]:
     """The context (feature flags) that `cdk synth` passes to app.py."""
@@ -122,7 +106,8 @@ class LintFinding:
 
 
 def cfn_lint(template: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[LintFinding]:
-    """cfn-lint's errors and warnings (informational findings left out) for a template."""
+    """cfn-lint's errors and warnings (informational findings left out) for a template.
+    Checks a resource skips through its ``cfn-lint`` Metadata are skipped, as on the CLI."""
     ignored = set(ignore)
     matches = cfnlint.api.lint(
         json.dumps(template), config=cfnlint.api.ManualArgs(regions=LINT_REGIONS)
@@ -131,7 +116,7 @@ def cfn_lint(template: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[Li
     for match in matches:
         rule_id = match.rule.id
         path = "/".join(str(part) for part in match.path) if match.path else ""
-        if rule_id.startswith("I") or rule_id in ignored or _is_known(rule_id, path, match.message):
+        if rule_id.startswith("I") or rule_id in ignored:
             continue
         findings.append(
             LintFinding(
@@ -139,13 +124,6 @@ def cfn_lint(template: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[Li
             )
         )
     return findings
-
-
-def _is_known(rule_id: str, path: str, message: str) -> bool:
-    return any(
-        rule_id == known_rule and re.search(pattern, f"{path} {message}")
-        for known_rule, pattern in KNOWN_LINT_FINDINGS
-    )
 
 
 def synth_warnings(app: App) -> list[str]:
