@@ -1,0 +1,193 @@
+"""The ``fargate-constructs`` command: cost, diagram and sizes.
+
+Reads only ``cdk.out`` and the pure modules (sizing, pricing); it never imports aws_cdk, so it
+runs without Node.js. Bad arguments and a missing cdk.out give a one-line error and exit 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from ..errors import FargateConstructsError
+from ..pricing import price_table
+from ..sizing import Architecture, TaskSize
+from .cloud_assembly import AssemblyError, read_assembly
+from .cost import lambda_cost, stack_cost
+from .diagram import mermaid
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see --help)\n")
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"expected 0 or more, got {text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number above 0, got {text}")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="fargate-constructs", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    cost = commands.add_parser("cost", help="monthly cost estimate per stack of a cdk.out")
+    cost.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path)
+    cost.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    cost.add_argument("--lambda-requests", type=_positive_int, help="requests a month, to compare")
+    cost.add_argument("--lambda-duration-ms", type=_positive_float, help="average duration")
+    cost.add_argument("--lambda-memory-mb", type=_positive_int, default=1024)
+    cost.add_argument("--lambda-arm", action="store_true", help="price Lambda on ARM64")
+
+    diagram = commands.add_parser("diagram", help="a Mermaid graph of a cdk.out")
+    diagram.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path)
+
+    sizes = commands.add_parser("sizes", help="valid Fargate sizes and the cheapest fit")
+    sizes.add_argument("--vcpu", type=_positive_float, required=True)
+    sizes.add_argument("--memory-gib", type=_positive_float, required=True)
+    sizes.add_argument("--arm", action="store_true", help="ARM64 (Graviton) prices")
+    sizes.add_argument("--json", action="store_true")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        if args.command == "cost":
+            return _cost(args)
+        if args.command == "diagram":
+            sys.stdout.write(mermaid(read_assembly(args.cdk_out)))
+            return 0
+        return _sizes(args)
+    except (AssemblyError, FargateConstructsError) as error:
+        print(f"fargate-constructs: error: {error}", file=sys.stderr)
+        return 2
+
+
+def _money(value: float) -> str:
+    return f"${value:,.2f}"
+
+
+def _cost(args: argparse.Namespace) -> int:
+    if (args.lambda_requests is None) != (args.lambda_duration_ms is None):
+        raise AssemblyError("give both --lambda-requests and --lambda-duration-ms, or neither")
+    prices = price_table()
+    costs = [stack_cost(stack, prices) for stack in read_assembly(args.cdk_out)]
+    comparison = None
+    if args.lambda_requests is not None:
+        comparison = lambda_cost(
+            args.lambda_requests,
+            args.lambda_duration_ms,
+            args.lambda_memory_mb,
+            "ARM64" if args.lambda_arm else "X86_64",
+            prices,
+        )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "region": prices.region,
+                    "prices_as_of": prices.as_of,
+                    "stacks": [cost.to_json() for cost in costs],
+                    "lambda": None if comparison is None else vars(comparison),
+                },
+                indent=2,
+                default=str,
+            )
+        )
+        return 0
+    print(
+        f"Monthly estimate ({prices.region} on-demand prices of {prices.as_of}, "
+        f"{prices.hours_per_month} h; data transfer and LCUs not included)"
+    )
+    for cost in costs:
+        print(f"\n{cost.name}: {_money(cost.monthly_low)} to {_money(cost.monthly_high)}")
+        for service in cost.services:
+            spot = f", {service.spot_share:.0%} Spot" if service.spot_share else ""
+            print(
+                f"  service {service.name}: {service.vcpu:g} vCPU / {service.memory_gib:g} GiB "
+                f"{service.architecture} x {service.tasks_low}-{service.tasks_high} tasks{spot}: "
+                f"{_money(service.monthly_low)} to {_money(service.monthly_high)}"
+            )
+        print(
+            f"  fixed: {cost.nat_gateways} NAT gateway(s), {cost.load_balancers} load "
+            f"balancer(s), {cost.interface_endpoint_azs} interface endpoint-AZ(s): "
+            f"{_money(cost.fixed_monthly)}"
+        )
+    total_low = sum(c.monthly_low for c in costs)
+    total_high = sum(c.monthly_high for c in costs)
+    print(f"\nTotal: {_money(total_low)} to {_money(total_high)} a month")
+    if comparison is not None:
+        print(
+            f"Lambda for the same work ({comparison.requests:,} requests x "
+            f"{comparison.duration_ms:g} ms at {comparison.memory_mb} MB "
+            f"{comparison.architecture}): {_money(comparison.monthly)} a month"
+        )
+    return 0
+
+
+def _sizes(args: argparse.Namespace) -> int:
+    architecture = Architecture.ARM64 if args.arm else Architecture.X86_64
+    fitting = sorted(
+        (
+            size
+            for size in TaskSize.all_valid(architecture=architecture)
+            if size.vcpu >= args.vcpu and size.memory_gib >= args.memory_gib
+        ),
+        key=lambda size: (size.hourly_price(), size.cpu),
+    )
+    cheapest = TaskSize.smallest_for(
+        vcpu=args.vcpu, memory_gib=args.memory_gib, architecture=architecture
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "cheapest": {
+                        "cpu": cheapest.cpu,
+                        "memory_mib": cheapest.memory_mib,
+                        "architecture": cheapest.architecture.value,
+                        "monthly": round(cheapest.monthly_price(), 2),
+                    },
+                    "fitting": [
+                        {
+                            "cpu": s.cpu,
+                            "memory_mib": s.memory_mib,
+                            "monthly": round(s.monthly_price(), 2),
+                        }
+                        for s in fitting
+                    ],
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(
+        f"Valid {architecture.value} sizes with at least {args.vcpu:g} vCPU and "
+        f"{args.memory_gib:g} GiB, cheapest first:"
+    )
+    for size in fitting[:10]:
+        price = _money(size.monthly_price())
+        print(f"  cpu={size.cpu:>5} memory_mib={size.memory_mib:>6}  {price}/month")
+    if len(fitting) > 10:
+        print(f"  ... and {len(fitting) - 10} more")
+    print(
+        f"Cheapest fit: TaskSize({cheapest.cpu}, {cheapest.memory_mib}"
+        f"{', Architecture.ARM64' if args.arm else ''}) = {cheapest}, "
+        f"{_money(cheapest.monthly_price())} a month per task on demand"
+    )
+    return 0

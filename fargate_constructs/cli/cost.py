@@ -1,0 +1,171 @@
+"""Monthly cost estimate per stack, from synthesized templates and the packaged price table.
+
+Counted: Fargate services' tasks (vCPU and memory x tasks x the architecture's rate, extra ephemeral
+storage; the Spot share as a range), NAT gateways, application load balancers and interface
+VPC endpoints, by the hour. Not counted: data processed (NAT, endpoints), load balancer capacity
+units, CloudWatch, logs, KMS, S3, and one-off tasks (their run time is not in a template).
+A month is the table's hours_per_month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..pricing import PriceTable, price_table
+from .cloud_assembly import StackTemplate, mentions, ref_id
+
+DEFAULT_DESIRED_COUNT = 1  # what ECS starts when a service template has no DesiredCount
+
+
+@dataclass(frozen=True)
+class ServiceCost:
+    name: str
+    vcpu: float
+    memory_gib: float
+    architecture: str
+    tasks_low: int
+    tasks_high: int
+    spot_share: float
+    """Share of the tasks on Spot at the higher task count."""
+    monthly_low: float
+    """At the lower task count, Spot at its largest discount."""
+    monthly_high: float
+    """At the higher task count, Spot at its smallest discount."""
+
+
+@dataclass(frozen=True)
+class StackCost:
+    name: str
+    services: list[ServiceCost] = field(default_factory=list)
+    nat_gateways: int = 0
+    load_balancers: int = 0
+    interface_endpoint_azs: int = 0
+    fixed_monthly: float = 0.0
+    """NAT gateways, load balancers and interface endpoints, by the hour."""
+
+    @property
+    def monthly_low(self) -> float:
+        return self.fixed_monthly + sum(s.monthly_low for s in self.services)
+
+    @property
+    def monthly_high(self) -> float:
+        return self.fixed_monthly + sum(s.monthly_high for s in self.services)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["monthly_low"] = round(self.monthly_low, 2)
+        data["monthly_high"] = round(self.monthly_high, 2)
+        return data
+
+
+def task_hourly(
+    prices: PriceTable, cpu: int, memory_mib: int, architecture: str, storage: int
+) -> float:
+    storage_rate = float(prices.raw["ephemeral_storage_gb_hour_above_20"])
+    rate = prices.fargate_rate(architecture)
+    return rate.hourly(cpu / 1024, memory_mib / 1024) + max(storage - 20, 0) * storage_rate
+
+
+def stack_cost(stack: StackTemplate, prices: PriceTable | None = None) -> StackCost:
+    prices = prices or price_table()
+    hours = prices.hours_per_month
+    task_definitions = dict(stack.of_type("AWS::ECS::TaskDefinition"))
+    scalable_targets = [
+        props for _, props in stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget")
+    ]
+    discount = prices.raw["fargate_spot_discount"]
+    services = []
+    for logical_id, props in stack.of_type("AWS::ECS::Service"):
+        task = task_definitions.get(ref_id(props.get("TaskDefinition")) or "")
+        if task is None:
+            continue
+        cpu, memory = int(task["Cpu"]), int(task["Memory"])
+        architecture = task.get("RuntimePlatform", {}).get("CpuArchitecture", "X86_64")
+        storage = int(task.get("EphemeralStorage", {}).get("SizeInGiB", 20))
+        target = next(
+            (t for t in scalable_targets if mentions(t.get("ResourceId"), logical_id)), None
+        )
+        if target is not None:
+            low, high = int(target["MinCapacity"]), int(target["MaxCapacity"])
+        else:
+            low = high = int(props.get("DesiredCount", DEFAULT_DESIRED_COUNT))
+        strategy = props.get("CapacityProviderStrategy", [])
+        hourly = task_hourly(prices, cpu, memory, architecture, storage)
+
+        def monthly(
+            tasks: int, spot_discount: float, *, hourly: float = hourly, strategy: Any = strategy
+        ) -> float:
+            spot = _spot_share(strategy, tasks) * tasks
+            return (tasks - spot + spot * (1 - spot_discount)) * hourly * hours
+
+        services.append(
+            ServiceCost(
+                name=logical_id,
+                vcpu=cpu / 1024,
+                memory_gib=memory / 1024,
+                architecture=architecture,
+                tasks_low=low,
+                tasks_high=high,
+                spot_share=_spot_share(strategy, high),
+                monthly_low=monthly(low, float(discount["high"])),
+                monthly_high=monthly(high, float(discount["low"])),
+            )
+        )
+    nat = sum(1 for _ in stack.of_type("AWS::EC2::NatGateway"))
+    albs = sum(
+        1
+        for _, props in stack.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        if props.get("Type", "application") == "application"
+    )
+    endpoint_azs = sum(
+        len(props.get("SubnetIds", []))
+        for _, props in stack.of_type("AWS::EC2::VPCEndpoint")
+        if props.get("VpcEndpointType") == "Interface"
+    )
+    fixed = hours * (
+        nat * prices.raw["nat_gateway"]["hour"]
+        + albs * prices.raw["application_load_balancer"]["hour"]
+        + endpoint_azs * prices.raw["interface_endpoint"]["hour_per_az"]
+    )
+    return StackCost(stack.name, services, nat, albs, endpoint_azs, fixed)
+
+
+def _spot_share(strategy: list[dict[str, Any]], tasks: int) -> float:
+    """Share of ``tasks`` that a capacity provider strategy places on FARGATE_SPOT."""
+    if not strategy or tasks == 0:
+        return 0.0
+    weights = {item["CapacityProvider"]: int(item.get("Weight", 0)) for item in strategy}
+    base = {item["CapacityProvider"]: int(item.get("Base", 0)) for item in strategy}
+    on_demand_base = min(base.get("FARGATE", 0), tasks)
+    spot_base = min(base.get("FARGATE_SPOT", 0), tasks - on_demand_base)
+    rest = tasks - on_demand_base - spot_base
+    total = sum(weights.values())
+    spot = spot_base + (rest * weights.get("FARGATE_SPOT", 0) / total if total else 0)
+    return spot / tasks
+
+
+@dataclass(frozen=True)
+class LambdaCost:
+    requests: int
+    duration_ms: float
+    memory_mb: int
+    architecture: str
+    monthly: float
+
+
+def lambda_cost(
+    requests: int,
+    duration_ms: float,
+    memory_mb: int,
+    architecture: str,
+    prices: PriceTable | None = None,
+) -> LambdaCost:
+    """What ``requests`` invocations a month of ``duration_ms`` at ``memory_mb`` cost on Lambda."""
+    prices = prices or price_table()
+    rates = prices.raw["lambda"]
+    gb_seconds = requests * (duration_ms / 1000) * (memory_mb / 1024)
+    monthly = gb_seconds * float(rates["gb_second"][architecture]) + requests / 1e6 * float(
+        rates["per_million_requests"]
+    )
+    return LambdaCost(requests, duration_ms, memory_mb, architecture, monthly)
