@@ -12,7 +12,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth test check smoke package-test lint typecheck pytest clean
+.PHONY: help setup synth test check smoke package-test bench lint typecheck pytest clean
 
 help:
 	@echo "make synth  - set up .venv + pinned CDK CLI, then synthesize app.py into cdk.out/"
@@ -57,6 +57,13 @@ smoke: setup
 
 package-test: setup
 	pytest -q -m package -p no:cacheprovider tests/package
+
+bench: setup
+	cd bench && python synth_time.py --runs 7
+	cd bench && python resource_counts.py
+	cd bench && python rolling_step.py
+	cd bench && python cost.py
+	bash bench/test_suite_time.sh
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache

@@ -191,6 +191,18 @@ def test_readme_embeds_the_current_diagram(example_cdk_out: Path) -> None:
     assert f"```mermaid\n{graph}```" in readme, "regenerate: fargate-constructs diagram cdk.out"
 
 
+def test_readme_shows_the_current_cost_of_the_example_app(
+    example_cdk_out: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--lambda-requests", "10000000", "--lambda-duration-ms", "120"]
+    assert main(["cost", str(example_cdk_out), *args]) == 0
+    table = capsys.readouterr().out
+    readme = (REPO_ROOT / "README.md").read_text()
+    assert f"```\n{table}```" in readme, "regenerate: fargate-constructs cost cdk.out " + " ".join(
+        args
+    )
+
+
 def test_sizes_command(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["sizes", "--vcpu", "1", "--memory-gib", "3"]) == 0
     out = capsys.readouterr().out
