@@ -44,7 +44,7 @@ typecheck: setup
 	mypy --strict fargate_constructs
 
 pytest: setup
-	pytest
+	pytest -n auto --dist loadfile
 
 test: lint typecheck pytest
 

@@ -4,8 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"
-start=$(date +%s.%N)
-pytest -q -p no:cacheprovider >/tmp/fargate-constructs-suite.log 2>&1
-end=$(date +%s.%N)
-tail -1 /tmp/fargate-constructs-suite.log
-echo "test suite wall time: $(echo "$end - $start" | bc) s on $(nproc) cores"
+for mode in "serial:" "parallel (make test):-n auto --dist loadfile"; do
+  label=${mode%%:*}; flags=${mode#*:}
+  start=$(date +%s.%N)
+  # shellcheck disable=SC2086
+  pytest -q -p no:cacheprovider $flags >/tmp/fargate-constructs-suite.log 2>&1
+  end=$(date +%s.%N)
+  echo "test suite, $label: $(python -c "print(f'{$end - $start:.1f}')") s on $(nproc) cores; $(tail -1 /tmp/fargate-constructs-suite.log)"
+done
