@@ -9,8 +9,9 @@ HTTPS with an ACM certificate, port 80 only redirects; plain HTTP needs ``allow_
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import timedelta
+from typing import Any
 
 from aws_cdk import Aws, CfnCondition, CfnMapping, Duration, Fn, Names, Stack, Token
 from aws_cdk import aws_ec2 as ec2
@@ -177,6 +178,10 @@ class ListenerSettings:
     @property
     def https(self) -> bool:
         return self.certificate_arn is not None
+
+    def as_kwargs(self) -> dict[str, Any]:
+        """These settings as :class:`SharedLoadBalancer` keyword arguments."""
+        return {item.name: getattr(self, item.name) for item in fields(self)}
 
     @property
     def listener_port(self) -> int:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from aws_cdk import Duration, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
@@ -286,34 +287,44 @@ class AutoScaling:
         )
         tracking = self.target_tracking
         if tracking is not None:
-            disable_scale_in = tracking.disable_scale_in or None
-            scale_in = Duration.seconds(tracking.scale_in_cooldown.total_seconds())
-            scale_out = Duration.seconds(tracking.scale_out_cooldown.total_seconds())
+            policies: list[tuple[str, Any, dict[str, Any]]] = []
             if tracking.cpu_percent is not None:
-                scalable.scale_on_cpu_utilization(
-                    "Cpu",
-                    target_utilization_percent=tracking.cpu_percent,
-                    disable_scale_in=disable_scale_in,
-                    scale_in_cooldown=scale_in,
-                    scale_out_cooldown=scale_out,
+                policies.append(
+                    (
+                        "Cpu",
+                        scalable.scale_on_cpu_utilization,
+                        {"target_utilization_percent": tracking.cpu_percent},
+                    )
                 )
             if tracking.memory_percent is not None:
-                scalable.scale_on_memory_utilization(
-                    "Memory",
-                    target_utilization_percent=tracking.memory_percent,
-                    disable_scale_in=disable_scale_in,
-                    scale_in_cooldown=scale_in,
-                    scale_out_cooldown=scale_out,
+                policies.append(
+                    (
+                        "Memory",
+                        scalable.scale_on_memory_utilization,
+                        {"target_utilization_percent": tracking.memory_percent},
+                    )
                 )
             if tracking.requests_per_target is not None:
                 assert target_group is not None
-                scalable.scale_on_request_count(
-                    "Requests",
-                    requests_per_target=tracking.requests_per_target,
-                    target_group=target_group,
-                    disable_scale_in=disable_scale_in,
-                    scale_in_cooldown=scale_in,
-                    scale_out_cooldown=scale_out,
+                policies.append(
+                    (
+                        "Requests",
+                        scalable.scale_on_request_count,
+                        {
+                            "requests_per_target": tracking.requests_per_target,
+                            "target_group": target_group,
+                        },
+                    )
+                )
+            for policy_id, add_policy, target in policies:
+                add_policy(
+                    policy_id,
+                    disable_scale_in=tracking.disable_scale_in or None,
+                    scale_in_cooldown=Duration.seconds(tracking.scale_in_cooldown.total_seconds()),
+                    scale_out_cooldown=Duration.seconds(
+                        tracking.scale_out_cooldown.total_seconds()
+                    ),
+                    **target,
                 )
         for index, step in enumerate(self.step_scaling, start=1):
             scalable.scale_on_metric(

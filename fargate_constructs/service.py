@@ -215,26 +215,14 @@ class FargateService(Construct):
 
     def _attach(self, load_balancer: LoadBalancer | Route) -> LoadBalancerAttachment:
         if isinstance(load_balancer, LoadBalancer):
-            settings = load_balancer.listener_settings()
             shared = SharedLoadBalancer(
                 self,
                 "LoadBalancer",
                 cluster=self.cluster,
-                public=settings.public,
-                certificate_arn=settings.certificate_arn,
-                port=settings.port,
-                allow_plain_http=settings.allow_plain_http,
-                access_logs=settings.access_logs,
-                deletion_protection=settings.deletion_protection,
-                web_acl_arn=settings.web_acl_arn,
+                **load_balancer.listener_settings().as_kwargs(),
             )
-            route = shared.route(priority=1, path_patterns=["/*"])
             route = Route(
-                shared,
-                route.priority,
-                route.host_headers,
-                route.path_patterns,
-                load_balancer.target_health(),
+                shared, priority=1, path_patterns=("/*",), health=load_balancer.target_health()
             )
         else:
             route = load_balancer
