@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 
 import jsii
-from aws_cdk import ArnFormat, AspectPriority, Aspects, Stack
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -174,7 +174,7 @@ class FargateTaskWithRoles(Construct):
             self.task_role.add_to_principal_policy(
                 iam.PolicyStatement(actions=list(ECS_EXEC_ACTIONS), resources=["*"])
             )
-        Aspects.of(self).add(PassRoleCheck(self), priority=AspectPriority.READONLY)
+        PassRoleCheck.register(self)
 
     @property
     def grant_principal(self) -> iam.IPrincipal:

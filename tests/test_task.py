@@ -514,6 +514,33 @@ def test_pass_role_check_names_the_one_role_missing() -> None:
     assert "may not iam:PassRole its execution role:" in errors[0]
 
 
+def test_pass_role_check_covers_every_task_of_the_app() -> None:
+    app = make_app()
+    first_stack, second_stack = Stack(app, "First"), Stack(app, "Second")
+    first = FargateTaskWithRoles(
+        first_stack,
+        "Task",
+        image=ecs.ContainerImage.from_registry(PUBLIC_IMAGE),
+        cpu=256,
+        memory_mib=512,
+    )
+    second = FargateTaskWithRoles(
+        second_stack,
+        "Task",
+        image=ecs.ContainerImage.from_registry(PUBLIC_IMAGE),
+        cpu=256,
+        memory_mib=512,
+    )
+    first.task_definition.grant_run(_role(first_stack))
+    _role(second_stack).add_to_policy(
+        iam.PolicyStatement(
+            actions=["ecs:RunTask"], resources=[second.task_definition.task_definition_arn]
+        )
+    )
+    (error,) = _validation_errors(app)
+    assert f"family '{second.family}' (Second/Task)" in error
+
+
 def test_pass_role_check_sees_lambda_roles_and_wildcards() -> None:
     def grant(stack: Stack, task: FargateTaskWithRoles, network: NetworkedCluster) -> None:
         function = lambda_.Function(

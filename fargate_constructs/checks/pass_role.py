@@ -5,14 +5,15 @@ time with AccessDenied "... is not authorized to perform: iam:PassRole"."""
 from __future__ import annotations
 
 import json
+import weakref
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsii
-from aws_cdk import Annotations, IAspect, Stack
+from aws_cdk import Annotations, AspectPriority, Aspects, IAspect, Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
@@ -72,33 +73,48 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
             identity.grant_sites.append(site)
 
     for construct in root.node.find_all():
+        # One resolve per resource: each is a round trip to the jsii runtime.
         if isinstance(construct, iam.CfnPolicy | iam.CfnManagedPolicy):
             stack = Stack.of(construct)
-            document = stack.resolve(construct.policy_document)
-            statements = _as_list(document.get("Statement"))
+            # Unset values drop out of a resolved dict (in a list they would shift the rest).
+            resolved = stack.resolve(
+                {
+                    "document": construct.policy_document,
+                    "roles": construct.roles,
+                    "users": construct.users,
+                    "groups": construct.groups,
+                    "id": construct.logical_id,
+                }
+            )
+            statements = _as_list(resolved.get("document", {}).get("Statement"))
             refs = [
-                *_as_list(stack.resolve(construct.roles)),
-                *_as_list(stack.resolve(construct.users)),
-                *_as_list(stack.resolve(construct.groups)),
+                *_as_list(resolved.get("roles")),
+                *_as_list(resolved.get("users")),
+                *_as_list(resolved.get("groups")),
             ]
             attach(stack, refs, statements, construct)
             if isinstance(construct, iam.CfnManagedPolicy):
-                managed[(stack.node.path, stack.resolve(construct.logical_id))] = (
-                    statements,
-                    construct,
-                )
+                managed[(stack.node.path, resolved["id"])] = (statements, construct)
         elif isinstance(construct, iam.CfnRole):
             stack = Stack.of(construct)
-            own_ref = {"Ref": stack.resolve(construct.logical_id)}
-            for inline in _as_list(stack.resolve(construct.policies)):
+            resolved = stack.resolve(
+                {
+                    "id": construct.logical_id,
+                    "policies": construct.policies,
+                    "arns": construct.managed_policy_arns,
+                }
+            )
+            own_ref = {"Ref": resolved["id"]}
+            for inline in _as_list(resolved.get("policies")):
                 attach(
                     stack,
                     [own_ref],
                     _as_list(inline.get("PolicyDocument", {}).get("Statement")),
                     construct,
                 )
-            arns = _as_list(stack.resolve(construct.managed_policy_arns))
-            role_managed_refs.append((stack.node.path, json.dumps(own_ref), arns))
+            role_managed_refs.append(
+                (stack.node.path, json.dumps(own_ref), _as_list(resolved.get("arns")))
+            )
 
     for stack_path, role_key, arns in role_managed_refs:
         for arn in arns:
@@ -121,46 +137,69 @@ def _describe(stack: Stack, ref: Any) -> str:
 @jsii.implements(IAspect)
 class PassRoleCheck:
     """Reports, as an error annotation that fails ``cdk synth``, every identity in the app that
-    may run ``task`` (``ecs:RunTask`` on its family or on ``*``) but may not pass both of its
-    roles. Added by :class:`~fargate_constructs.FargateTaskWithRoles` itself."""
+    may run one of the app's tasks (``ecs:RunTask`` on its family or on ``*``) but may not pass
+    both of its roles.
 
-    def __init__(self, task: FargateTaskWithRoles) -> None:
-        self._task = task
+    One check per app: :meth:`register` adds a task to it, and the app's identities are indexed
+    once per synthesis however many tasks there are. The aspect sits on the first task
+    registered, so it is visited for a handful of constructs, not the whole tree."""
+
+    _by_root: ClassVar[weakref.WeakKeyDictionary[IConstruct, PassRoleCheck]] = (
+        weakref.WeakKeyDictionary()
+    )
+
+    def __init__(self, anchor: FargateTaskWithRoles) -> None:
+        self._anchor_path = anchor.node.path
+        self._tasks: list[FargateTaskWithRoles] = []
+
+    @classmethod
+    def register(cls, task: FargateTaskWithRoles) -> None:
+        root = task.node.root
+        check = cls._by_root.get(root)
+        if check is None:
+            check = cls(task)
+            cls._by_root[root] = check
+            Aspects.of(task).add(check, priority=AspectPriority.READONLY)
+        check._tasks.append(task)
 
     def visit(self, node: IConstruct) -> None:
-        if node.node.path != self._task.node.path:
+        if node.node.path != self._anchor_path or not self._tasks:
             return
-        task = self._task
-        stack = Stack.of(task)
-        task_definition_id = stack.resolve(task.task_definition.node.default_child.logical_id)  # type: ignore[union-attr]
-        family_needles = (task.family, f'"{task_definition_id}"')
-        roles = {
-            "task role": _logical_id(task.task_role),
-            "execution role": _logical_id(task.execution_role),
-        }
-        for identity in _identities(task.node.root):
-            runs = any(
-                _allows(s, "ecs:RunTask") and _covers(s, family_needles)
+        identities = list(_identities(node.node.root))
+        for task in self._tasks:
+            _check_task(task, identities)
+
+
+def _check_task(task: FargateTaskWithRoles, identities: list[_Identity]) -> None:
+    stack = Stack.of(task)
+    task_definition_id = stack.resolve(task.task_definition.node.default_child.logical_id)  # type: ignore[union-attr]
+    family_needles = (task.family, f'"{task_definition_id}"')
+    roles = {
+        "task role": _logical_id(task.task_role),
+        "execution role": _logical_id(task.execution_role),
+    }
+    for identity in identities:
+        runs = any(
+            _allows(s, "ecs:RunTask") and _covers(s, family_needles) for s in identity.statements
+        )
+        if not runs:
+            continue
+        missing = [
+            label
+            for label, logical_id in roles.items()
+            if not any(
+                _allows(s, "iam:PassRole") and _covers(s, (f'"{logical_id}"',))
                 for s in identity.statements
             )
-            if not runs:
-                continue
-            missing = [
-                label
-                for label, logical_id in roles.items()
-                if not any(
-                    _allows(s, "iam:PassRole") and _covers(s, (f'"{logical_id}"',))
-                    for s in identity.statements
-                )
-            ]
-            if missing:
-                Annotations.of(identity.grant_sites[0]).add_error(
-                    f"{identity.name} may call ecs:RunTask on task definition family "
-                    f"'{task.family}' ({task.node.path}) but may not iam:PassRole its "
-                    f"{' and '.join(missing)}: RunTask would fail with AccessDenied "
-                    "('not authorized to perform: iam:PassRole'). Grant with "
-                    "task.grant_run(grantee, cluster=...) instead."
-                )
+        ]
+        if missing:
+            Annotations.of(identity.grant_sites[0]).add_error(
+                f"{identity.name} may call ecs:RunTask on task definition family "
+                f"'{task.family}' ({task.node.path}) but may not iam:PassRole its "
+                f"{' and '.join(missing)}: RunTask would fail with AccessDenied "
+                "('not authorized to perform: iam:PassRole'). Grant with "
+                "task.grant_run(grantee, cluster=...) instead."
+            )
 
 
 def _logical_id(role: iam.Role) -> str:
