@@ -541,6 +541,17 @@ def test_pass_role_check_covers_every_task_of_the_app() -> None:
     assert f"family '{second.family}' (Second/Task)" in error
 
 
+def test_pass_role_check_accepts_grant_run_to_a_launcher_in_another_stack() -> None:
+    app = make_app()
+    tasks, launchers = Stack(app, "Tasks"), Stack(app, "Launchers")
+    network = NetworkedCluster(tasks, "Net", flow_logs=False)
+    task = FargateTaskWithRoles(
+        tasks, "Task", image=ecs.ContainerImage.from_registry(PUBLIC_IMAGE), cpu=256, memory_mib=512
+    )
+    task.grant_run(_role(launchers), cluster=network)
+    assert _validation_errors(app) == []
+
+
 def test_pass_role_check_sees_lambda_roles_and_wildcards() -> None:
     def grant(stack: Stack, task: FargateTaskWithRoles, network: NetworkedCluster) -> None:
         function = lambda_.Function(

@@ -13,9 +13,9 @@ from fnmatch import fnmatchcase
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsii
-from aws_cdk import Annotations, AspectPriority, Aspects, IAspect, Stack
+from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 if TYPE_CHECKING:
     from ..task import FargateTaskWithRoles
@@ -26,6 +26,7 @@ class _Identity:
     """A role, user or group and every policy statement attached to it."""
 
     name: str
+    stack: Stack | None = None
     statements: list[dict[str, Any]] = field(default_factory=list)
     grant_sites: list[IConstruct] = field(default_factory=list)
 
@@ -60,7 +61,7 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
     """Every IAM identity in the app with the statements of all policies attached to it."""
     by_key: dict[str, _Identity] = defaultdict(lambda: _Identity(""))
     managed: dict[tuple[str, str], tuple[list[dict[str, Any]], IConstruct]] = {}
-    role_managed_refs: list[tuple[str, str, list[Any]]] = []
+    role_managed_refs: list[tuple[Stack, str, list[Any]]] = []
 
     def attach(
         stack: Stack, refs: list[Any], statements: list[dict[str, Any]], site: IConstruct
@@ -69,6 +70,7 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
             key = f"{stack.node.path}:{json.dumps(ref, sort_keys=True)}"
             identity = by_key[key]
             identity.name = identity.name or _describe(stack, ref)
+            identity.stack = stack
             identity.statements.extend(statements)
             identity.grant_sites.append(site)
 
@@ -112,15 +114,15 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
                     _as_list(inline.get("PolicyDocument", {}).get("Statement")),
                     construct,
                 )
-            role_managed_refs.append(
-                (stack.node.path, json.dumps(own_ref), _as_list(resolved.get("arns")))
-            )
+            role_managed_refs.append((stack, json.dumps(own_ref), _as_list(resolved.get("arns"))))
 
-    for stack_path, role_key, arns in role_managed_refs:
+    for role_stack, role_key, arns in role_managed_refs:
+        stack_path = role_stack.node.path
         for arn in arns:
             if isinstance(arn, dict) and "Ref" in arn and (stack_path, arn["Ref"]) in managed:
                 statements, site = managed[(stack_path, arn["Ref"])]
                 identity = by_key[f"{stack_path}:{role_key}"]
+                identity.stack = role_stack
                 identity.statements.extend(statements)
                 identity.grant_sites.append(site)
     for key, identity in by_key.items():
@@ -134,22 +136,22 @@ def _describe(stack: Stack, ref: Any) -> str:
     return str(ref)
 
 
-@jsii.implements(IAspect)
+@jsii.implements(IValidation)
 class PassRoleCheck:
     """Reports, as an error annotation that fails ``cdk synth``, every identity in the app that
     may run one of the app's tasks (``ecs:RunTask`` on its family or on ``*``) but may not pass
     both of its roles.
 
     One check per app: :meth:`register` adds a task to it, and the app's identities are indexed
-    once per synthesis however many tasks there are. The aspect sits on the first task
-    registered, so it is visited for a handful of constructs, not the whole tree."""
+    once per synthesis however many tasks there are. It runs as a validation, after aspects and
+    after cross-stack references are resolved, so a reference names the stack it comes from."""
 
     _by_root: ClassVar[weakref.WeakKeyDictionary[IConstruct, PassRoleCheck]] = (
         weakref.WeakKeyDictionary()
     )
 
-    def __init__(self, anchor: FargateTaskWithRoles) -> None:
-        self._anchor_path = anchor.node.path
+    def __init__(self, root: IConstruct) -> None:
+        self._root = root
         self._tasks: list[FargateTaskWithRoles] = []
 
     @classmethod
@@ -157,28 +159,40 @@ class PassRoleCheck:
         root = task.node.root
         check = cls._by_root.get(root)
         if check is None:
-            check = cls(task)
+            check = cls(root)
             cls._by_root[root] = check
-            Aspects.of(task).add(check, priority=AspectPriority.READONLY)
+            task.node.add_validation(check)
         check._tasks.append(task)
 
-    def visit(self, node: IConstruct) -> None:
-        if node.node.path != self._anchor_path or not self._tasks:
-            return
-        identities = list(_identities(node.node.root))
+    def validate(self) -> list[str]:
+        identities = list(_identities(self._root))
         for task in self._tasks:
             _check_task(task, identities)
+        return []
 
 
 def _check_task(task: FargateTaskWithRoles, identities: list[_Identity]) -> None:
-    stack = Stack.of(task)
-    task_definition_id = stack.resolve(task.task_definition.node.default_child.logical_id)  # type: ignore[union-attr]
-    family_needles = (task.family, f'"{task_definition_id}"')
-    roles = {
-        "task role": _logical_id(task.task_role),
-        "execution role": _logical_id(task.execution_role),
-    }
+    roles = {"task role": task.task_role, "execution role": task.execution_role}
     for identity in identities:
+        if identity.stack is None:
+            continue
+
+        # How this task's resources appear in the identity's stack: a Ref/GetAtt in the same
+        # stack, an import of a cross-stack reference otherwise (a bare Ref/GetAtt resolved for
+        # another stack names that stack's own resource of the same logical ID, so it does not
+        # count). The family name is global.
+        same_stack = identity.stack is Stack.of(task) or (
+            identity.stack.node.path == Stack.of(task).node.path
+        )
+
+        def seen_as(
+            value: str, stack: Stack = identity.stack, same: bool = same_stack
+        ) -> tuple[str, ...]:
+            resolved = stack.resolve(value)
+            bare = isinstance(resolved, dict) and set(resolved) <= {"Ref", "Fn::GetAtt"}
+            return (json.dumps(resolved),) if same or not bare else ()
+
+        family_needles = (task.family, *seen_as(task.task_definition.task_definition_arn))
         runs = any(
             _allows(s, "ecs:RunTask") and _covers(s, family_needles) for s in identity.statements
         )
@@ -186,9 +200,9 @@ def _check_task(task: FargateTaskWithRoles, identities: list[_Identity]) -> None
             continue
         missing = [
             label
-            for label, logical_id in roles.items()
+            for label, role in roles.items()
             if not any(
-                _allows(s, "iam:PassRole") and _covers(s, (f'"{logical_id}"',))
+                _allows(s, "iam:PassRole") and _covers(s, seen_as(role.role_arn))
                 for s in identity.statements
             )
         ]
@@ -200,11 +214,3 @@ def _check_task(task: FargateTaskWithRoles, identities: list[_Identity]) -> None
                 "('not authorized to perform: iam:PassRole'). Grant with "
                 "task.grant_run(grantee, cluster=...) instead."
             )
-
-
-def _logical_id(role: iam.Role) -> str:
-    stack = Stack.of(role)
-    cfn_role = role.node.default_child
-    assert isinstance(cfn_role, iam.CfnRole)
-    logical_id: str = stack.resolve(cfn_role.logical_id)
-    return logical_id
