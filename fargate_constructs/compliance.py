@@ -2,7 +2,9 @@
 
 The library is checked with cdk-nag's AwsSolutions, NIST 800-53 R5, HIPAA Security and
 PCI DSS 3.2.1 packs. A finding is fixed where it can be; what remains is a deliberate design
-choice, acknowledged here on the narrowest construct with the reason a reviewer needs.
+choice, acknowledged on the narrowest construct with the reason a reviewer needs. Every
+acknowledgment the example app ends up with, and where, is listed in
+tests/__snapshots__/test_app/test_every_acknowledgment_in_one_place.json.
 """
 
 from __future__ import annotations
@@ -173,14 +175,3 @@ RUN_TASK_REASON = (
     "only in one cluster (ecs:cluster condition); describe/stop/tag name the tasks of that one "
     "cluster, whose ids do not exist before they start."
 )
-
-
-ALL_EXEMPTIONS: dict[str, Exemption] = {
-    "PUBLIC_SUBNET_INTERNET_ROUTE": PUBLIC_SUBNET_INTERNET_ROUTE,
-    "ECR_AUTH_TOKEN": Exemption((f"{AWS_SOLUTIONS}-IAM5[Resource::*]",), ECR_AUTH_TOKEN_REASON),
-    "ECS_EXEC": Exemption((f"{AWS_SOLUTIONS}-IAM5[Resource::*]",), ECS_EXEC_REASON),
-    "RUN_TASK": Exemption(
-        (f"{AWS_SOLUTIONS}-IAM5[Resource::<task-definition family>:*]",), RUN_TASK_REASON
-    ),
-}
-"""Every exemption the library applies, by name, so reviewers can read them in one place."""
