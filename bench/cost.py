@@ -7,22 +7,16 @@ line's cost model (fargate_constructs.cli.cost).
 
 from __future__ import annotations
 
-import importlib.util
+from _stacks import new_app, patterns, template
 
-from _stacks import REPO, new_app, patterns, template
-
+import app as example_app  # app.py; bench/_stacks puts the repo on sys.path
 from fargate_constructs.cli.cloud_assembly import StackTemplate
 from fargate_constructs.cli.cost import stack_cost
 
 
 def main() -> None:
-    spec = importlib.util.spec_from_file_location("example_app", REPO / "app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    example = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(example)
     app = new_app()
-    web = example.build(app)["FargateWeb"]
+    web = example_app.build(app)["FargateWeb"]
     ours = stack_cost(StackTemplate("FargateWeb", template(web)))
     theirs = stack_cost(StackTemplate("ecs_patterns", template(patterns(new_app(), 1))))
     for cost in (ours, theirs):

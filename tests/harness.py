@@ -3,11 +3,13 @@ volatile values normalized, cdk-nag over the four packs, and cfn-lint."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import cfnlint.api
@@ -39,9 +41,19 @@ def cdk_json_context() -> dict[str, Any]:
     return context
 
 
-def make_app(**extra_context: Any) -> App:
+def make_app(*, outdir: str | None = None, **extra_context: Any) -> App:
     """An App that synthesizes what `cdk synth` does: cdk.json's feature flags, plus extras."""
-    return App(context={**cdk_json_context(), **extra_context})
+    return App(outdir=outdir, context={**cdk_json_context(), **extra_context})
+
+
+def load_example_app() -> ModuleType:
+    """app.py, the example app, as a module (its ``build(app)`` makes the stacks)."""
+    spec = importlib.util.spec_from_file_location("example_app", REPO_ROOT / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def template_of(stack: Stack) -> dict[str, Any]:

@@ -3,54 +3,35 @@ acknowledgments a reviewer needs to read, all in one place."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
-from types import ModuleType
-from typing import Any
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App
 from aws_cdk.assertions import Template
 from syrupy.assertion import SnapshotAssertion
 
-from .harness import NAG_PACKS, REPO_ROOT, cfn_lint, make_app, nag_findings, synth_warnings
+from .conftest import ExampleApp
+from .harness import NAG_PACKS, REPO_ROOT, cfn_lint, load_example_app, make_app, nag_findings
 
 STACKS = ("FargateWeb", "FargateWorker", "FargateBatch")
 
 
-def load_example_app() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("example_app", REPO_ROOT / "app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def synth(example_app: ExampleApp) -> ExampleApp:
+    return example_app
 
 
-class Synthesized:
-    def __init__(self, **context: Any) -> None:
-        self.app = make_app(**context)
-        self.stacks: dict[str, Stack] = load_example_app().build(self.app)
-        self.warnings = synth_warnings(self.app)
-        self.templates = {name: Template.from_stack(s).to_json() for name, s in self.stacks.items()}
-
-
-@pytest.fixture(scope="module")
-def synth() -> Synthesized:
-    return Synthesized()
-
-
-def test_app_has_the_three_stacks(synth: Synthesized) -> None:
+def test_app_has_the_three_stacks(synth: ExampleApp) -> None:
     assert tuple(synth.stacks) == STACKS
 
 
-def test_synth_prints_no_warnings(synth: Synthesized) -> None:
+def test_synth_prints_no_warnings(synth: ExampleApp) -> None:
     assert synth.warnings == []
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_zero_unacknowledged_findings_in_each_pack(synth: Synthesized, stack: str) -> None:
+def test_zero_unacknowledged_findings_in_each_pack(synth: ExampleApp, stack: str) -> None:
     findings = nag_findings(synth.stacks[stack])
     counts = {pack.__name__: 0 for pack in NAG_PACKS}
     prefixes = {
@@ -65,7 +46,7 @@ def test_zero_unacknowledged_findings_in_each_pack(synth: Synthesized, stack: st
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_cfn_lint_has_no_errors_or_warnings(synth: Synthesized, stack: str) -> None:
+def test_cfn_lint_has_no_errors_or_warnings(synth: ExampleApp, stack: str) -> None:
     assert [str(f) for f in cfn_lint(synth.templates[stack])] == []
 
 
@@ -80,7 +61,7 @@ def acknowledgments(app: App) -> dict[str, dict[str, str]]:
 
 
 def test_every_acknowledgment_in_one_place(
-    synth: Synthesized, json_snapshot: SnapshotAssertion
+    synth: ExampleApp, json_snapshot: SnapshotAssertion
 ) -> None:
     """The reviewer's list: what is acknowledged where, and why (see the snapshot file)."""
     found = acknowledgments(synth.app)
@@ -90,7 +71,7 @@ def test_every_acknowledgment_in_one_place(
     assert found == json_snapshot
 
 
-def test_logical_ids_are_stable(synth: Synthesized, json_snapshot: SnapshotAssertion) -> None:
+def test_logical_ids_are_stable(synth: ExampleApp, json_snapshot: SnapshotAssertion) -> None:
     """Changing any of these replaces a resource in a deployed stack: review the diff."""
     recorded = {
         name: sorted(f"{lid} {res['Type']}" for lid, res in template["Resources"].items())
@@ -99,7 +80,7 @@ def test_logical_ids_are_stable(synth: Synthesized, json_snapshot: SnapshotAsser
     assert recorded == json_snapshot
 
 
-def test_web_stack_shape(synth: Synthesized) -> None:
+def test_web_stack_shape(synth: ExampleApp) -> None:
     web = synth.templates["FargateWeb"]
     types = [r["Type"] for r in web["Resources"].values()]
     assert types.count("AWS::ECS::Service") == 1
@@ -120,7 +101,7 @@ def test_web_stack_shape(synth: Synthesized) -> None:
     ]
 
 
-def test_worker_stack_shape(synth: Synthesized) -> None:
+def test_worker_stack_shape(synth: ExampleApp) -> None:
     worker = synth.templates["FargateWorker"]
     resources = worker["Resources"].values()
     queues = [r["Properties"] for r in resources if r["Type"] == "AWS::SQS::Queue"]
@@ -142,7 +123,7 @@ def test_worker_stack_shape(synth: Synthesized) -> None:
     assert target["MinCapacity"] == 0
 
 
-def test_batch_stack_runs_on_a_schedule_and_through_a_launcher(synth: Synthesized) -> None:
+def test_batch_stack_runs_on_a_schedule_and_through_a_launcher(synth: ExampleApp) -> None:
     batch = synth.templates["FargateBatch"]
     resources = batch["Resources"]
     (rule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]

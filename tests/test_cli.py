@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App
 
 from fargate_constructs.cli import main
 from fargate_constructs.cli.cloud_assembly import StackTemplate, read_assembly
 from fargate_constructs.cli.cost import lambda_cost, stack_cost
 from fargate_constructs.cli.diagram import mermaid
 
-from .harness import REPO_ROOT, cdk_json_context
-from .test_app import load_example_app
+from .conftest import ExampleApp
+from .harness import REPO_ROOT
 
 
 def _service(task: str, **props: Any) -> dict[str, Any]:
@@ -144,13 +143,9 @@ def test_cost_command_table_and_json(cdk_out: Path, capsys: pytest.CaptureFixtur
     assert data["lambda"] is None
 
 
-@pytest.fixture(scope="module")
-def example_cdk_out(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    outdir = tmp_path_factory.mktemp("example-cdk.out")
-    example = App(outdir=str(outdir), context=cdk_json_context())
-    load_example_app().build(example)
-    example.synth()
-    return outdir
+@pytest.fixture
+def example_cdk_out(example_app: ExampleApp) -> Path:
+    return example_app.outdir
 
 
 def test_example_app_costs(example_cdk_out: Path) -> None:
