@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .alarms import AlarmThresholds, ServiceAlarms
     from .capacity import Capacity
     from .cluster import NetworkedCluster
+    from .containers import AppProtocol, Container, Dependency, HealthCheck, Mount, Port, Transport
     from .deployment import (
         BlueGreenDeployment,
         CanaryDeployment,
@@ -27,9 +28,22 @@ if TYPE_CHECKING:
     from .roles import ManagedPolicyRole
     from .scaling import AutoScaling, ScheduledScaling, Step, StepScaling, TargetTracking
     from .service import FargateService
+    from .sidecars import FireLens, Tracing
     from .task import FargateTaskWithRoles
+    from .volumes import EfsVolume, SharedVolume
 
 _LAZY = {
+    "AppProtocol": ".containers",
+    "Container": ".containers",
+    "Dependency": ".containers",
+    "HealthCheck": ".containers",
+    "Mount": ".containers",
+    "Port": ".containers",
+    "Transport": ".containers",
+    "FireLens": ".sidecars",
+    "Tracing": ".sidecars",
+    "EfsVolume": ".volumes",
+    "SharedVolume": ".volumes",
     "Capacity": ".capacity",
     "BlueGreenDeployment": ".deployment",
     "CanaryDeployment": ".deployment",
@@ -54,30 +68,41 @@ _LAZY = {
 
 __all__ = [
     "AlarmThresholds",
+    "AppProtocol",
     "Architecture",
     "AutoScaling",
     "BlueGreenDeployment",
     "CanaryDeployment",
     "Capacity",
+    "Container",
+    "Dependency",
+    "EfsVolume",
     "FargateConstructsError",
     "FargateService",
     "FargateTaskWithRoles",
+    "FireLens",
+    "HealthCheck",
     "InvalidParameterError",
     "LinearDeployment",
     "LoadBalancer",
     "ManagedPolicyRole",
+    "Mount",
     "NetworkedCluster",
     "OperatingSystem",
+    "Port",
     "RollingDeployment",
     "Route",
     "ScheduledScaling",
     "ServiceAlarms",
     "SharedLoadBalancer",
+    "SharedVolume",
     "Step",
     "StepScaling",
     "TargetHealth",
     "TargetTracking",
     "TaskSize",
+    "Tracing",
+    "Transport",
 ]
 
 

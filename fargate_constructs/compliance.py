@@ -127,7 +127,21 @@ ECS_EXEC_REASON = (
     "The ssmmessages channel actions ECS Exec needs do not support resource-level permissions "
     "(IAM only accepts Resource '*'); they only open the task's own SSM session channels."
 )
+XRAY_REASON = (
+    "The X-Ray actions the tracing collector calls (PutTraceSegments, PutTelemetryRecords and "
+    "the sampling reads) do not support resource-level permissions (IAM only accepts Resource "
+    "'*'); they write this account's traces and read its sampling rules, nothing else."
+)
 RESOURCELESS_ACTIONS: dict[frozenset[str], str] = {
+    frozenset(
+        {
+            "xray:GetSamplingRules",
+            "xray:GetSamplingStatisticSummaries",
+            "xray:GetSamplingTargets",
+            "xray:PutTelemetryRecords",
+            "xray:PutTraceSegments",
+        }
+    ): XRAY_REASON,
     frozenset({"ecr:GetAuthorizationToken"}): ECR_AUTH_TOKEN_REASON,
     frozenset(
         {

@@ -29,7 +29,8 @@ from .deployment import Deployment, RollingDeployment
 from .errors import InvalidParameterError
 from .load_balancer import LoadBalancer, Route, SharedLoadBalancer, TargetHealth
 from .scaling import AutoScaling
-from .task import CONTAINER_NAME, FargateTaskWithRoles
+from .task import FargateTaskWithRoles
+from .volumes import EFS_PORT
 
 DEFAULT_DESIRED_COUNT = 2
 DEFAULT_GRACE_PERIOD = timedelta(seconds=15)
@@ -72,6 +73,13 @@ class FargateService(Construct):
     :param health_check_grace_period: how long ECS ignores failing load balancer health checks
         of a new task (default 15 s; only with a load balancer).
     :param service_name: physical name (default: generated).
+    :param target_container: the container the load balancer sends traffic to (default: the
+        task's main container).
+    :param target_port: that container's port (default: its first port).
+
+    Attributes (the L2 objects): :attr:`service`, :attr:`security_group`,
+    :attr:`target_group`, :attr:`load_balancer`, :attr:`listener`, :attr:`attachment`,
+    :attr:`alarms`, :attr:`scalable_task_count`.
     """
 
     def __init__(
@@ -91,6 +99,8 @@ class FargateService(Construct):
         alarm_topic: sns.ITopic | None = None,
         health_check_grace_period: timedelta = DEFAULT_GRACE_PERIOD,
         service_name: str | None = None,
+        target_container: str | None = None,
+        target_port: int | None = None,
     ) -> None:
         deployment = deployment or RollingDeployment()
         capacity = capacity or Capacity()
@@ -105,6 +115,19 @@ class FargateService(Construct):
             health_check_grace_period,
         )
         _check_scaling(scaling, desired_count, load_balancer)
+        self.target: tuple[str, int] | None = (
+            task.target(target_container, target_port, requested_by=type(load_balancer).__name__)
+            if load_balancer is not None
+            else None
+        )
+        if load_balancer is None and (target_container or target_port) is not None:
+            raise InvalidParameterError(
+                "target_container" if target_container is not None else "target_port",
+                target_container if target_container is not None else target_port,
+                "None for a service without a load balancer",
+                given="load_balancer=None",
+            )
+        _check_file_systems(task, cluster)
         super().__init__(scope, id)
         self.cluster = cluster
         self.task = task
@@ -150,6 +173,10 @@ class FargateService(Construct):
         )
         # The capacity providers must be associated with the cluster before the service uses them.
         self.service.node.add_dependency(cluster.capacity_providers)
+        for volume in task.efs_volumes:
+            volume.file_system.connections.allow_from(
+                self.security_group, ec2.Port.tcp(EFS_PORT), "NFS from the service's tasks"
+            )
 
         self.attachment: LoadBalancerAttachment | None = None
         if load_balancer is not None:
@@ -228,8 +255,8 @@ class FargateService(Construct):
             route = load_balancer
             shared = route.load_balancer
         shared.claim_priority(route.priority, self.node.path)
-        port = self.task.container_port
-        assert port is not None
+        assert self.target is not None
+        container_name, port = self.target
 
         blue = self._target_group("TargetGroup", port, route.health)
         green = None
@@ -246,7 +273,9 @@ class FargateService(Construct):
         )
         test_rule = None
         if green is None:
-            self.service.attach_to_application_target_group(blue)
+            self.service.load_balancer_target(
+                container_name=container_name, container_port=port
+            ).attach_to_application_target_group(blue)
         else:
             test_port = getattr(self.deployment, "test_listener_port", None)
             test_listener = None
@@ -261,7 +290,7 @@ class FargateService(Construct):
                 )
                 test_listener = ecs.ListenerRuleConfiguration.application_listener_rule(test_rule)
             target = self.service.load_balancer_target(
-                container_name=CONTAINER_NAME,
+                container_name=container_name,
                 container_port=port,
                 alternate_target=ecs.AlternateTarget(
                     "AlternateTarget",
@@ -376,15 +405,6 @@ def _check_inputs(
             given="load_balancer=None",
             nearest="deployment=RollingDeployment(), or load_balancer=LoadBalancer(...)",
         )
-    if load_balancer is not None and task.container_port is None:
-        raise InvalidParameterError(
-            "load_balancer",
-            type(load_balancer).__name__,
-            "None for a task without container_port: the load balancer needs a port to send "
-            "traffic to",
-            given=f"task={task.node.path} (container_port=None)",
-            nearest="FargateTaskWithRoles(..., container_port=8080)",
-        )
     capacity.check_task(task.size)
     if not timedelta(0) <= grace_period <= MAX_GRACE_PERIOD or grace_period.total_seconds() % 1:
         raise InvalidParameterError(
@@ -403,6 +423,31 @@ def _check_inputs(
                 "load_balancer",
                 load_balancer.load_balancer.node.path,
                 "a shared load balancer in the service's VPC (its targets are task IPs)",
+                given=f"cluster={cluster.node.path}",
+            )
+
+
+def _check_file_systems(task: FargateTaskWithRoles, cluster: NetworkedCluster) -> None:
+    """An EFS file system is reachable only through mount targets in the tasks' VPC. A file
+    system made in this app shows its mount targets' subnets; an imported one cannot be
+    checked here."""
+    from aws_cdk import aws_efs as efs
+
+    vpc_subnets = {subnet.subnet_id for subnet in cluster.vpc.private_subnets}
+    vpc_subnets |= {subnet.subnet_id for subnet in cluster.vpc.isolated_subnets}
+    vpc_subnets |= {subnet.subnet_id for subnet in cluster.vpc.public_subnets}
+    for volume in task.efs_volumes:
+        mount_targets = [
+            child
+            for child in volume.file_system.node.children
+            if isinstance(child, efs.CfnMountTarget)
+        ]
+        if mount_targets and not any(t.subnet_id in vpc_subnets for t in mount_targets):
+            raise InvalidParameterError(
+                "volumes",
+                f"EfsVolume({volume.name!r}, file_system={volume.file_system.node.path})",
+                "a file system with mount targets in the cluster's VPC (tasks mount it over "
+                "their own network)",
                 given=f"cluster={cluster.node.path}",
             )
 

@@ -14,6 +14,7 @@ from typing import TypeVar
 
 from .errors import InvalidParameterError
 from .pricing import price_table
+from .validation import expect_int
 
 
 class Architecture(StrEnum):
@@ -113,6 +114,9 @@ class TaskSize:
     ephemeral_storage_gib: int = DEFAULT_EPHEMERAL_STORAGE_GIB
 
     def __post_init__(self) -> None:
+        expect_int("cpu", self.cpu, what="CPU units as an int (1024 = 1 vCPU)")
+        expect_int("memory_mib", self.memory_mib, what="memory in MiB as an int (1024 = 1 GiB)")
+        expect_int("ephemeral_storage_gib", self.ephemeral_storage_gib, what="GiB as an int")
         # Accept plain strings ("ARM64") as well as the enums, and keep the enums.
         object.__setattr__(
             self, "architecture", _enum(Architecture, "architecture", self.architecture)
@@ -123,8 +127,27 @@ class TaskSize:
             _enum(OperatingSystem, "operating_system", self.operating_system),
         )
         self._check_platform()
+        self._check_units()
         self._check_cpu_and_memory()
         self._check_storage()
+
+    def _check_units(self) -> None:
+        """A memory of 1 to 120 was almost surely meant in GiB, a cpu of 1 to 16 in vCPU."""
+        os_family = self.operating_system
+        for parameter, value, cpu, memory, unit in (
+            ("memory_mib", self.memory_mib, self.cpu, self.memory_mib * 1024, "MiB"),
+            ("cpu", self.cpu, self.cpu * 1024, self.memory_mib, "CPU units (1024 = 1 vCPU)"),
+        ):
+            if 0 < value <= (120 if parameter == "memory_mib" else 16):
+                cpu, memory = _nearest_combination(cpu, memory, os_family)
+                meant = "GiB" if parameter == "memory_mib" else "vCPU"
+                raise InvalidParameterError(
+                    parameter,
+                    value,
+                    f"a value in {unit}",
+                    nearest=f"cpu={cpu}, memory_mib={memory}",
+                    hint=f"The unit is {unit}: {value} {meant} is {value * 1024}.",
+                )
 
     def _check_platform(self) -> None:
         if self.operating_system.is_windows and self.architecture is not Architecture.X86_64:

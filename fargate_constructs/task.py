@@ -3,10 +3,13 @@ task execution role (least privilege, confused-deputy-safe trust), and ``grant_r
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import Any
 
 import jsii
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -16,18 +19,29 @@ from constructs import Construct
 from .checks.pass_role import PassRoleCheck
 from .cluster import NetworkedCluster
 from .compliance import RUN_TASK_REASON, acknowledge_wildcard_resource
+from .containers import (
+    DEFAULT_WRITABLE_PATHS,
+    Container,
+    Dependency,
+    HealthCheck,
+    Port,
+    Transport,
+    check_containers,
+)
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
 from .roles import ECS_TASKS_SERVICE, ManagedPolicyRole, ecs_tasks_principal
+from .sidecars import LOG_ROUTER_NAME, XRAY_ACTIONS, FireLens, Tracing
 from .sizing import (
     DEFAULT_EPHEMERAL_STORAGE_GIB,
     Architecture,
     OperatingSystem,
     TaskSize,
 )
+from .validation import expect_bool, expect_instance, expect_int, expect_str_tuple
+from .volumes import EfsVolume, SharedVolume, Volume
 
-CONTAINER_NAME = "app"
-WRITABLE_TMP = "/tmp"  # a volume private to the task, writable under a read-only root
+CONTAINER_NAME = "app"  # the main container made by the shorthand parameters
 ECS_EXEC_ACTIONS = (
     "ssmmessages:CreateControlChannel",
     "ssmmessages:CreateDataChannel",
@@ -38,15 +52,16 @@ ECS_EXEC_ACTIONS = (
 
 @jsii.implements(iam.IGrantable)
 class FargateTaskWithRoles(Construct):
-    """A Fargate task definition with one application container, a validated size, and the
-    two roles done right.
+    """A Fargate task definition of one or more containers, a validated size, and the two
+    roles done right.
 
     * **Task role** (:attr:`task_role`): what the application's AWS SDK calls run as. It starts
       empty; grant it what the app needs with the usual ``grant*`` calls
       (``bucket.grant_read(task.task_role)``).
     * **Task execution role** (:attr:`execution_role`): what the ECS agent uses to start the
-      task: pull the image (scoped to its ECR repository), write to this task's log group, read
-      exactly the ``secrets`` given. Nothing else, and no AWS managed policies.
+      task: pull each container's image (scoped to its ECR repository), write to this task's
+      log group, read exactly the ``secrets`` and registry credentials given. Nothing else, and
+      no AWS managed policies.
 
     Both trust ``ecs-tasks.amazonaws.com`` only for tasks of this account and region. Their
     grants land in customer-managed policies. To let someone start the task, use
@@ -55,22 +70,47 @@ class FargateTaskWithRoles(Construct):
     Size it with ``size=TaskSize(...)`` or with ``cpu`` and ``memory_mib`` (plus optional
     ``architecture``, ``operating_system``, ``ephemeral_storage_gib``), not both.
 
-    :param image: the container image, e.g. ``ecs.ContainerImage.from_ecr_repository(repo, tag)``.
-    :param container_port: TCP port the container listens on (1-65535), if any.
+    **Containers.** The main container is either given as ``container=Container(...)`` or, for
+    the common one-container task, by the shorthand parameters (``image``, ``container_port``,
+    ``environment``, ``secrets``, ``command``, ``health_check``, ``user``, ``writable_paths``),
+    which make a container named ``app``. ``sidecars`` adds more containers; ``log_router``
+    and ``tracing`` add the FireLens and OpenTelemetry sidecars. Every container gets: logs in
+    the task's encrypted log group (stream prefix = its name) or through FireLens, a memory
+    hard limit, a read-only root on Linux with a scratch volume per writable path, and
+    execution-role grants for exactly its image and secrets.
+
+    :param image: the main container's image (shorthand), e.g.
+        ``ecs.ContainerImage.from_ecr_repository(repo, tag)``.
+    :param container: the main container as a :class:`Container` (instead of the shorthand).
+    :param sidecars: further containers of the task.
+    :param volumes: volumes containers mount with ``Mount(...)``: :class:`SharedVolume`,
+        :class:`EfsVolume`.
+    :param log_router: :class:`FireLens` to route logs through Fluent Bit.
+    :param tracing: :class:`Tracing` to add the ADOT collector exporting to X-Ray.
+    :param container_port: TCP port the main container listens on (1-65535), if any.
     :param environment: plain, non-secret environment variables.
     :param secrets: environment variables read at task start from Secrets Manager or SSM
         (``ecs.Secret.from_secrets_manager(secret)``); only these are readable by the
         execution role.
     :param command: overrides the image's CMD.
     :param health_check: container health check.
+    :param user: the user the main container runs as (e.g. ``"65534"``); see the README on
+        non-root containers.
+    :param writable_paths: paths that stay writable under the read-only root (default
+        ``("/tmp",)``).
     :param log_retention: retention of the task's log group (default one year).
     :param log_key: KMS key for the log group (e.g. ``NetworkedCluster.log_key``); default: a
         new key.
-    :param readonly_root_filesystem: default True on Linux (a writable ``/tmp`` volume is
-        mounted), False on Windows (which does not support it).
+    :param readonly_root_filesystem: default for every container: True on Linux, False on
+        Windows (which does not support it).
     :param enable_exec: grant the task role what ECS Exec needs; requires
         ``readonly_root_filesystem=False`` (the SSM agent writes to the root filesystem).
     :param family: task definition family name (default: generated from the construct path).
+
+    Attributes (the L2 objects, to reach past the construct): :attr:`task_definition`,
+    :attr:`task_role`, :attr:`execution_role`, :attr:`log_group`, :attr:`log_key`,
+    :attr:`container` (the main ``ecs.ContainerDefinition``), :attr:`containers` (every
+    container definition by name), :attr:`specs` (every :class:`Container` by name).
     """
 
     def __init__(
@@ -78,7 +118,12 @@ class FargateTaskWithRoles(Construct):
         scope: Construct,
         id: str,
         *,
-        image: ecs.ContainerImage,
+        image: ecs.ContainerImage | str | None = None,
+        container: Container | None = None,
+        sidecars: Sequence[Container] = (),
+        volumes: Sequence[Volume] = (),
+        log_router: FireLens | None = None,
+        tracing: Tracing | None = None,
         size: TaskSize | None = None,
         cpu: int | None = None,
         memory_mib: int | None = None,
@@ -89,7 +134,9 @@ class FargateTaskWithRoles(Construct):
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, ecs.Secret] | None = None,
         command: Sequence[str] | None = None,
-        health_check: ecs.HealthCheck | None = None,
+        health_check: ecs.HealthCheck | HealthCheck | None = None,
+        user: str | None = None,
+        writable_paths: Sequence[str] | None = None,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         log_key: kms.IKey | None = None,
         readonly_root_filesystem: bool | None = None,
@@ -100,14 +147,68 @@ class FargateTaskWithRoles(Construct):
             size, cpu, memory_mib, architecture, operating_system, ephemeral_storage_gib
         )
         linux = not self.size.operating_system.is_windows
+        if readonly_root_filesystem is not None:
+            expect_bool("readonly_root_filesystem", readonly_root_filesystem)
+        expect_bool("enable_exec", enable_exec)
         readonly = linux if readonly_root_filesystem is None else readonly_root_filesystem
         _check_platform_options(self.size, readonly, enable_exec)
-        _check_port(container_port)
-        _check_variable_names(environment or {}, secrets or {})
+        main = _main_container(
+            image=image,
+            container=container,
+            container_port=container_port,
+            environment=environment,
+            secrets=secrets,
+            command=command,
+            health_check=health_check,
+            user=user,
+            writable_paths=writable_paths,
+        )
+        self.volumes: tuple[Volume, ...] = _check_volumes(volumes)
+        specs = [main, *_check_sidecars(sidecars)]
+        if log_router is not None:
+            expect_instance("log_router", log_router, FireLens, "FireLens(...) or None")
+            specs.append(log_router.container())
+        if tracing is not None:
+            expect_instance("tracing", tracing, Tracing, "Tracing(...) or None")
+            specs.append(tracing.container())
+            if tracing.name not in main.depends_on:
+                main = replace(main, depends_on={**main.depends_on, tracing.name: Dependency.START})
+                specs[0] = main
+        scratch = {spec.name: _scratch_volumes(spec, main) for spec in specs}
+        self.memory_plan = check_containers(
+            specs,
+            task_cpu=self.size.cpu,
+            task_memory_mib=self.size.memory_mib,
+            volume_names=[volume.name for volume in self.volumes],
+        )
+        _check_volume_names(self.volumes, scratch)
+        readonly_of = {
+            spec.name: readonly
+            if spec.readonly_root_filesystem is None
+            else spec.readonly_root_filesystem
+            for spec in specs
+        }
+        _check_containers_on_platform(
+            self.size, specs, readonly_of, enable_exec, self.volumes, log_router, tracing
+        )
+        for volume in self.volumes:
+            read_only_mounts = isinstance(volume, EfsVolume) and volume.read_only
+            for spec in specs:
+                for mount in spec.mounts:
+                    if mount.volume == volume.name and read_only_mounts and not mount.read_only:
+                        raise InvalidParameterError(
+                            "mounts",
+                            f"Mount({mount.volume!r}, {mount.path!r}, read_only=False)",
+                            "read_only=True for a read-only EFS volume",
+                            given=f"container {spec.name!r}",
+                        )
         super().__init__(scope, id)
 
         self.enable_exec = enable_exec
-        self.container_port = container_port
+        self.specs: dict[str, Container] = {spec.name: spec for spec in specs}
+        self.main_container_name = main.name
+        self.log_router = log_router
+        self.tracing = tracing
         self.task_role: iam.Role = ManagedPolicyRole(
             self,
             "TaskRole",
@@ -143,38 +244,212 @@ class FargateTaskWithRoles(Construct):
             execution_role=self.execution_role,
             family=family,
         )
-        self.container = self.task_definition.add_container(
-            "App",
-            container_name=CONTAINER_NAME,
-            image=image,
-            essential=True,
-            command=list(command) if command is not None else None,
-            environment=dict(environment) if environment else None,
-            secrets=dict(secrets) if secrets else None,
-            health_check=health_check,
-            readonly_root_filesystem=readonly if linux else None,
-            port_mappings=(
-                [ecs.PortMapping(container_port=container_port, protocol=ecs.Protocol.TCP)]
-                if container_port is not None
-                else None
-            ),
-            logging=ecs.LogDrivers.aws_logs(stream_prefix=CONTAINER_NAME, log_group=self.log_group),
-            linux_parameters=(
-                ecs.LinuxParameters(self, "LinuxParameters", init_process_enabled=True)
-                if enable_exec and linux
-                else None
-            ),
-        )
-        if linux and readonly:
-            self.task_definition.add_volume(name="tmp")
-            self.container.add_mount_points(
-                ecs.MountPoint(container_path=WRITABLE_TMP, source_volume="tmp", read_only=False)
+        self.containers: dict[str, ecs.ContainerDefinition] = {}
+        for spec in specs:
+            self.containers[spec.name] = self._add_container(
+                spec,
+                construct_id="App" if spec is main and container is None else spec.name,
+                readonly=readonly_of[spec.name] if linux else None,
+                scratch=scratch[spec.name] if linux and readonly_of[spec.name] else {},
+                linux=linux,
+            )
+        self.container = self.containers[main.name]
+        for spec in specs:
+            for other, condition in spec.depends_on.items():
+                self.containers[spec.name].add_container_dependencies(
+                    ecs.ContainerDependency(
+                        container=self.containers[other],
+                        condition=getattr(ecs.ContainerDependencyCondition, condition.value),
+                    )
+                )
+        self._add_shared_volumes()
+        self._grant_log_destination()
+        if tracing is not None:
+            self.task_role.add_to_principal_policy(
+                iam.PolicyStatement(actions=list(XRAY_ACTIONS), resources=["*"])
             )
         if enable_exec:
             self.task_role.add_to_principal_policy(
                 iam.PolicyStatement(actions=list(ECS_EXEC_ACTIONS), resources=["*"])
             )
         PassRoleCheck.register(self)
+
+    @property
+    def container_port(self) -> int | None:
+        """The main container's first port (the load balancer's default target)."""
+        ports = self.specs[self.main_container_name].port_numbers
+        return ports[0] if ports else None
+
+    @property
+    def efs_volumes(self) -> tuple[EfsVolume, ...]:
+        return tuple(volume for volume in self.volumes if isinstance(volume, EfsVolume))
+
+    def target(
+        self, container: str | None = None, port: int | None = None, *, requested_by: str = "?"
+    ) -> tuple[str, int]:
+        """The container and port a load balancer sends traffic to (default: the main
+        container's first port); an error names what is missing."""
+        name = self.main_container_name if container is None else container
+        spec = self.specs.get(name)
+        if spec is None:
+            raise InvalidParameterError(
+                "target_container",
+                container,
+                f"a container of the task ({', '.join(self.specs)})",
+                given=f"task={self.node.path}",
+                nearest=f"target_container={self.main_container_name!r}",
+            )
+        if port is None:
+            if not spec.port_numbers:
+                raise InvalidParameterError(
+                    "load_balancer",
+                    requested_by,
+                    "None for a task without container_port: the load balancer needs a port "
+                    "to send traffic to",
+                    given=f"task={self.node.path} (container {name!r} has no port, "
+                    "container_port=None)",
+                    nearest="FargateTaskWithRoles(..., container_port=8080)",
+                )
+            return name, spec.port_numbers[0]
+        if port not in spec.port_numbers:
+            raise InvalidParameterError(
+                "target_port",
+                port,
+                f"a port of container {name!r} ({', '.join(map(str, spec.port_numbers))})",
+                given=f"task={self.node.path}",
+                nearest=f"target_port={spec.port_numbers[0]}" if spec.port_numbers else None,
+            )
+        return name, port
+
+    def _add_container(
+        self,
+        spec: Container,
+        *,
+        construct_id: str,
+        readonly: bool | None,
+        scratch: Mapping[str, str],
+        linux: bool,
+    ) -> ecs.ContainerDefinition:
+        is_router = self.log_router is not None and spec.name == LOG_ROUTER_NAME
+        props: dict[str, Any] = {
+            "container_name": spec.name,
+            "image": _image(spec),
+            "essential": spec.essential,
+            "cpu": spec.cpu,
+            "memory_limit_mib": self.memory_plan.limits[spec.name],
+            "memory_reservation_mib": self.memory_plan.reservations[spec.name],
+            "command": list(spec.command) if spec.command is not None else None,
+            "entry_point": list(spec.entry_point) if spec.entry_point is not None else None,
+            "working_directory": spec.working_directory,
+            "user": spec.user,
+            "environment": dict(spec.environment) if spec.environment else None,
+            "secrets": dict(spec.secrets) if spec.secrets else None,
+            "health_check": _health_check(spec.health_check),
+            "readonly_root_filesystem": readonly,
+            "port_mappings": [_port_mapping(port) for port in spec.port_list] or None,
+            "logging": self._log_driver(spec.name, is_router),
+            "linux_parameters": (
+                ecs.LinuxParameters(
+                    self,
+                    "LinuxParameters" if construct_id == "App" else f"{spec.name}LinuxParameters",
+                    init_process_enabled=True,
+                )
+                if self.enable_exec and linux
+                else None
+            ),
+            "stop_timeout": (
+                Duration.seconds(spec.stop_timeout.total_seconds())
+                if spec.stop_timeout is not None
+                else None
+            ),
+        }
+        if is_router:
+            definition: ecs.ContainerDefinition = self.task_definition.add_firelens_log_router(
+                construct_id,
+                firelens_config=ecs.FirelensConfig(type=ecs.FirelensLogRouterType.FLUENTBIT),
+                **props,
+            )
+        else:
+            definition = self.task_definition.add_container(construct_id, **props)
+        for path, volume in scratch.items():
+            self.task_definition.add_volume(name=volume)
+            definition.add_mount_points(
+                ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+            )
+        for mount in spec.mounts:
+            definition.add_mount_points(
+                ecs.MountPoint(
+                    container_path=mount.path, source_volume=mount.volume, read_only=mount.read_only
+                )
+            )
+        return definition
+
+    def _log_driver(self, container_name: str, is_router: bool) -> ecs.LogDriver:
+        if self.log_router is None or is_router:
+            return ecs.LogDrivers.aws_logs(stream_prefix=container_name, log_group=self.log_group)
+        region = Stack.of(self).region
+        stream = self.log_router.delivery_stream
+        if stream is not None:
+            options = {
+                "Name": "kinesis_firehose",
+                "region": region,
+                "delivery_stream": stream.delivery_stream_name,
+            }
+        else:
+            options = {
+                "Name": "cloudwatch_logs",
+                "region": region,
+                "log_group_name": self.log_group.log_group_name,
+                "log_stream_prefix": f"{container_name}/",
+                "auto_create_group": "false",
+            }
+        return ecs.LogDrivers.firelens(options=options)
+
+    def _grant_log_destination(self) -> None:
+        if self.log_router is None:
+            return
+        stream = self.log_router.delivery_stream
+        if stream is not None:
+            stream.grant_put_records(self.task_role)
+        else:
+            self.log_group.grant_write(self.task_role)
+
+    def _add_shared_volumes(self) -> None:
+        for volume in self.volumes:
+            if isinstance(volume, SharedVolume):
+                self.task_definition.add_volume(name=volume.name)
+                continue
+            access_point = volume.access_point
+            self.task_definition.add_volume(
+                name=volume.name,
+                efs_volume_configuration=ecs.EfsVolumeConfiguration(
+                    file_system_id=volume.file_system.file_system_id,
+                    transit_encryption="ENABLED",
+                    root_directory=None if access_point is not None else volume.root_directory,
+                    authorization_config=ecs.AuthorizationConfig(
+                        access_point_id=access_point.access_point_id if access_point else None,
+                        iam="ENABLED",
+                    ),
+                ),
+            )
+            actions = ["elasticfilesystem:ClientMount"]
+            if not volume.read_only:
+                actions.append("elasticfilesystem:ClientWrite")
+            self.task_role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=actions,
+                    resources=[volume.file_system.file_system_arn],
+                    conditions=(
+                        {
+                            "StringEquals": {
+                                "elasticfilesystem:AccessPointArn": access_point.access_point_arn
+                            }
+                        }
+                        if access_point is not None
+                        else None
+                    ),
+                )
+            )
 
     @property
     def grant_principal(self) -> iam.IPrincipal:
@@ -314,34 +589,229 @@ def _check_platform_options(size: TaskSize, readonly: bool, enable_exec: bool) -
         )
 
 
-def _check_port(port: int | None) -> None:
-    if port is not None and not 1 <= port <= 65535:
+def _check_port(given: Any) -> int | None:
+    if given is None:
+        return None
+    port: int = expect_int(
+        "container_port", given, what="a TCP port number from 1 to 65535, or None"
+    )
+    if not 1 <= port <= 65535:
         raise InvalidParameterError(
             "container_port",
             port,
             "a TCP port from 1 to 65535, or None",
             nearest=f"container_port={min(max(port, 1), 65535)}",
         )
+    return port
 
 
-def _check_variable_names(
-    environment: Mapping[str, str], secrets: Mapping[str, ecs.Secret]
+def _main_container(
+    *,
+    image: Any,
+    container: Container | None,
+    container_port: Any,
+    environment: Mapping[str, str] | None,
+    secrets: Mapping[str, ecs.Secret] | None,
+    command: Sequence[str] | None,
+    health_check: Any,
+    user: str | None,
+    writable_paths: Sequence[str] | None,
+) -> Container:
+    shorthand = {
+        "image": image,
+        "container_port": container_port,
+        "environment": environment,
+        "secrets": secrets,
+        "command": command,
+        "health_check": health_check,
+        "user": user,
+        "writable_paths": writable_paths,
+    }
+    if container is not None:
+        expect_instance("container", container, Container, "Container(...) or None")
+        clash = next((name for name, value in shorthand.items() if value is not None), None)
+        if clash is not None:
+            raise InvalidParameterError(
+                clash,
+                "given",
+                "nothing when container= is given: set it on the Container instead",
+                nearest=f"Container(..., {clash}=...)",
+            )
+        return container
+    if image is None:
+        raise InvalidParameterError(
+            "image",
+            None,
+            "an ecs.ContainerImage or image reference for the main container, or "
+            "container=Container(...)",
+            nearest="image='public.ecr.aws/nginx/nginx:1.27'",
+        )
+    port = _check_port(container_port)
+    return Container(
+        CONTAINER_NAME,
+        image,
+        ports=(Port(port),) if port is not None else (),
+        environment=dict(environment or {}),
+        secrets=dict(secrets or {}),
+        command=tuple(command) if command is not None else None,
+        health_check=health_check,
+        user=user,
+        writable_paths=(
+            DEFAULT_WRITABLE_PATHS
+            if writable_paths is None
+            else expect_str_tuple("writable_paths", writable_paths)
+        ),
+    )
+
+
+def _check_sidecars(sidecars: Any) -> tuple[Container, ...]:
+    if isinstance(sidecars, Container) or not isinstance(sidecars, list | tuple):
+        raise InvalidParameterError(
+            "sidecars", sidecars, "a list or tuple of Container(...)", nearest="sidecars=[...]"
+        )
+    for sidecar in sidecars:
+        expect_instance("sidecars", sidecar, Container, "a list or tuple of Container(...)")
+    return tuple(sidecars)
+
+
+def _check_volumes(volumes: Any) -> tuple[Volume, ...]:
+    if not isinstance(volumes, list | tuple):
+        raise InvalidParameterError(
+            "volumes", volumes, "a list or tuple of SharedVolume(...) or EfsVolume(...)"
+        )
+    names: set[str] = set()
+    for volume in volumes:
+        expect_instance(
+            "volumes", volume, (SharedVolume, EfsVolume), "SharedVolume(...) or EfsVolume(...)"
+        )
+        if volume.name in names:
+            raise InvalidParameterError(
+                "volume name", volume.name, "a volume name used once in the task"
+            )
+        names.add(volume.name)
+    return tuple(volumes)
+
+
+def _scratch_volumes(spec: Container, main: Container) -> dict[str, str]:
+    """Each writable path's task-private volume: ``tmp`` for the main container's ``/tmp``,
+    ``<container>-var-cache-nginx`` for a sidecar's ``/var/cache/nginx``."""
+    volumes = {}
+    for path in spec.writable_paths:
+        slug = re.sub(r"[^A-Za-z0-9_-]+", "-", path.strip("/"))
+        name = slug if spec is main else f"{spec.name}-{slug}"
+        volumes[path] = name[:255]
+    return volumes
+
+
+def _check_volume_names(
+    volumes: Sequence[Volume], scratch: Mapping[str, Mapping[str, str]]
 ) -> None:
-    for parameter, names in (("environment", environment), ("secrets", secrets)):
-        for name in names:
-            if not name or not name.strip():
+    seen = {volume.name: "volumes" for volume in volumes}
+    for container, paths in scratch.items():
+        for path, name in paths.items():
+            if name in seen:
+                raise InvalidParameterError(
+                    "writable_paths",
+                    path,
+                    f"a path whose scratch volume name ({name!r}) is not already taken by "
+                    f"{seen[name]}",
+                    given=f"container {container!r}",
+                )
+            seen[name] = f"container {container!r}"
+
+
+def _check_containers_on_platform(
+    size: TaskSize,
+    specs: Sequence[Container],
+    readonly_of: Mapping[str, bool],
+    enable_exec: bool,
+    volumes: Sequence[Volume],
+    log_router: FireLens | None,
+    tracing: Tracing | None,
+) -> None:
+    if size.operating_system.is_windows:
+        windows = f"operating_system={size.operating_system.value!r}"
+        unsupported = {
+            "log_router": "FireLens" if log_router is not None else None,
+            "tracing": "Tracing" if tracing is not None else None,
+            "volumes": next((v.name for v in volumes if isinstance(v, EfsVolume)), None),
+        }
+        for parameter, value in unsupported.items():
+            if value is not None:
                 raise InvalidParameterError(
                     parameter,
-                    name,
-                    "non-empty environment variable names",
+                    value,
+                    "None on Windows: Fargate supports FireLens, the ADOT collector and EFS "
+                    "volumes only for Linux tasks",
+                    given=windows,
+                    nearest=f"{parameter}=None",
                 )
-    both = sorted(set(environment) & set(secrets))
-    if both:
-        raise InvalidParameterError(
-            "secrets",
-            both,
-            "names not also given in environment (ECS rejects a variable defined twice)",
-        )
+        for spec in specs:
+            if spec.user is not None:
+                raise InvalidParameterError(
+                    "user",
+                    spec.user,
+                    "None for Windows containers (ECS does not support user on Windows)",
+                    given=f"container {spec.name!r}, {windows}",
+                    nearest="user=None",
+                )
+            if spec.readonly_root_filesystem:
+                raise InvalidParameterError(
+                    "readonly_root_filesystem",
+                    True,
+                    "False or None for Windows containers (ECS does not support a read-only "
+                    "root filesystem on Windows)",
+                    given=f"container {spec.name!r}, {windows}",
+                    nearest="readonly_root_filesystem=None",
+                )
+            if spec.writable_paths != DEFAULT_WRITABLE_PATHS:
+                raise InvalidParameterError(
+                    "writable_paths",
+                    spec.writable_paths,
+                    "the default on Windows (the root filesystem is writable there)",
+                    given=f"container {spec.name!r}, {windows}",
+                )
+    if enable_exec:
+        for spec in specs:
+            if readonly_of[spec.name]:
+                raise InvalidParameterError(
+                    "readonly_root_filesystem",
+                    True,
+                    "False on every container while enable_exec=True: the SSM agent ECS Exec "
+                    "runs in each container writes to its root filesystem",
+                    given=f"container {spec.name!r}",
+                    nearest="readonly_root_filesystem=False",
+                )
+
+
+def _image(spec: Container) -> ecs.ContainerImage:
+    if isinstance(spec.image, str):
+        return ecs.ContainerImage.from_registry(spec.image, credentials=spec.registry_credentials)
+    image: ecs.ContainerImage = spec.image
+    return image
+
+
+def _health_check(check: HealthCheck | ecs.HealthCheck | None) -> ecs.HealthCheck | None:
+    if not isinstance(check, HealthCheck):
+        return check
+    return ecs.HealthCheck(
+        command=list(check.command),
+        interval=Duration.seconds(check.interval.total_seconds()),
+        timeout=Duration.seconds(check.timeout.total_seconds()),
+        retries=check.retries,
+        start_period=Duration.seconds(check.start_period.total_seconds()),
+    )
+
+
+def _port_mapping(port: Port) -> ecs.PortMapping:
+    # ecs.AppProtocol's members are jsii static properties named like our values.
+    app_protocol = getattr(ecs.AppProtocol, port.app_protocol.value) if port.app_protocol else None
+    return ecs.PortMapping(
+        container_port=port.port,
+        protocol=ecs.Protocol.UDP if port.transport is Transport.UDP else ecs.Protocol.TCP,
+        name=port.name,
+        app_protocol=app_protocol,
+    )
 
 
 def _cpu_architecture(architecture: Architecture) -> ecs.CpuArchitecture:

@@ -1,0 +1,43 @@
+"""Durations as CDK users write them: ``aws_cdk.Duration`` or ``datetime.timedelta``.
+
+Value objects hold ``timedelta``; :func:`as_timedelta` converts a ``Duration`` at the door, and
+:func:`describe` prints a duration the way a person wrote it (``30 s``, ``5 min``), never as
+``timedelta(days=-1, seconds=86395)``.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from .errors import InvalidParameterError
+
+
+def as_timedelta(parameter: str, value: Any) -> timedelta:
+    """``value`` as a ``timedelta``; an ``aws_cdk.Duration`` is converted, anything else is an
+    :class:`InvalidParameterError` naming ``parameter``."""
+    if isinstance(value, timedelta):
+        return value
+    if type(value).__name__ == "Duration" and hasattr(value, "to_seconds"):
+        from aws_cdk import Token
+
+        if Token.is_unresolved(value.to_string()):
+            raise InvalidParameterError(
+                parameter, value.to_string(), "a duration known at synth time, not a token"
+            )
+        return timedelta(seconds=float(value.to_seconds()))
+    raise InvalidParameterError(
+        parameter,
+        value,
+        "a datetime.timedelta or an aws_cdk.Duration",
+        nearest=f"{parameter}=Duration.seconds(30)",
+    )
+
+
+def describe(value: timedelta) -> str:
+    """``value`` in the largest whole unit: ``-5 s``, ``90 s``, ``10 min``, ``2 h``, ``1 d``."""
+    seconds = value.total_seconds()
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds and seconds % size == 0:
+            return f"{seconds / size:g} {unit}"
+    return f"{seconds:g} s"

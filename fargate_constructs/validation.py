@@ -1,0 +1,74 @@
+"""Type checks at the door: a wrong type is an :class:`InvalidParameterError` naming the
+parameter, never a ``TypeError`` from deep inside the library or jsii."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InvalidParameterError
+
+
+def expect_int(parameter: str, value: Any, *, what: str = "a whole number") -> int:
+    """``value`` if it is an ``int`` (not a ``bool``); a numeric string such as ``"1024"`` (read
+    from an environment variable) is refused with the unquoted number as the nearest choice."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    nearest = None
+    if isinstance(value, str) and value.strip().isdigit():
+        nearest = f"{parameter}={int(value)} (a number, not a string: int(...) it first)"
+    elif isinstance(value, float) and value.is_integer():
+        nearest = f"{parameter}={int(value)}"
+    raise InvalidParameterError(parameter, value, what, nearest=nearest)
+
+
+def expect_optional_int(parameter: str, value: Any, *, what: str = "a whole number") -> int | None:
+    return None if value is None else expect_int(parameter, value, what=what)
+
+
+def expect_str(parameter: str, value: Any, *, what: str = "a string") -> str:
+    if isinstance(value, str):
+        return value
+    raise InvalidParameterError(parameter, value, what)
+
+
+def expect_bool(parameter: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise InvalidParameterError(parameter, value, "True or False")
+
+
+def expect_instance(parameter: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
+    if isinstance(value, kind):
+        return value
+    raise InvalidParameterError(parameter, type(value).__name__, what)
+
+
+def expect_str_tuple(parameter: str, value: Any) -> tuple[str, ...]:
+    """A sequence of strings (not one string, whose characters would be taken one by one)."""
+    if isinstance(value, str) or not isinstance(value, list | tuple):
+        raise InvalidParameterError(
+            parameter,
+            value,
+            "a list or tuple of strings",
+            nearest=f"{parameter}=[{value!r}]" if isinstance(value, str) else None,
+        )
+    for item in value:
+        expect_str(parameter, item, what="a list or tuple of strings")
+    return tuple(value)
+
+
+def expect_str_mapping(parameter: str, value: Any) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise InvalidParameterError(parameter, value, "a mapping of names to values")
+    for key in value:
+        expect_str(parameter, key, what="string keys (variable names)")
+    return dict(value)
+
+
+def expect_interface(parameter: str, value: Any, attribute: str, what: str) -> Any:
+    """jsii interfaces (``efs.IFileSystem``, ``secretsmanager.ISecret``) are typing Protocols
+    that ``isinstance`` cannot check; an object is taken as one when it has ``attribute``."""
+    if value is not None and hasattr(type(value), attribute):
+        return value
+    raise InvalidParameterError(parameter, type(value).__name__, what)
