@@ -250,6 +250,10 @@ def check_absolute_path(parameter: str, path: str) -> str:
     return path
 
 
+def is_root_user(user: str) -> bool:
+    return user.split(":", 1)[0] in ("0", "root")
+
+
 def paths_overlap(first: str, second: str) -> bool:
     return first == second or first.startswith(second + "/") or second.startswith(first + "/")
 

@@ -27,6 +27,7 @@ from .containers import (
     Port,
     Transport,
     check_containers,
+    is_root_user,
 )
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
@@ -245,6 +246,7 @@ class FargateTaskWithRoles(Construct):
             family=family,
         )
         self.containers: dict[str, ecs.ContainerDefinition] = {}
+        low_port_owner = _unprivileged_port_start(specs) if linux else None
         for spec in specs:
             self.containers[spec.name] = self._add_container(
                 spec,
@@ -252,6 +254,16 @@ class FargateTaskWithRoles(Construct):
                 readonly=readonly_of[spec.name] if linux else None,
                 scratch=scratch[spec.name] if linux and readonly_of[spec.name] else {},
                 linux=linux,
+                system_controls=(
+                    [
+                        ecs.SystemControl(
+                            namespace="net.ipv4.ip_unprivileged_port_start",
+                            value=str(low_port_owner[1]),
+                        )
+                    ]
+                    if low_port_owner is not None and low_port_owner[0] == spec.name
+                    else None
+                ),
             )
         self.container = self.containers[main.name]
         for spec in specs:
@@ -329,6 +341,7 @@ class FargateTaskWithRoles(Construct):
         readonly: bool | None,
         scratch: Mapping[str, str],
         linux: bool,
+        system_controls: list[ecs.SystemControl] | None,
     ) -> ecs.ContainerDefinition:
         is_router = self.log_router is not None and spec.name == LOG_ROUTER_NAME
         props: dict[str, Any] = {
@@ -362,6 +375,7 @@ class FargateTaskWithRoles(Construct):
                 if spec.stop_timeout is not None
                 else None
             ),
+            "system_controls": system_controls,
         }
         if is_router:
             definition: ecs.ContainerDefinition = self.task_definition.add_firelens_log_router(
@@ -782,6 +796,23 @@ def _check_containers_on_platform(
                     given=f"container {spec.name!r}",
                     nearest="readonly_root_filesystem=False",
                 )
+
+
+def _unprivileged_port_start(specs: Sequence[Container]) -> tuple[str, int] | None:
+    """A non-root process cannot bind a port below 1024 unless the task's network namespace
+    lowers ``net.ipv4.ip_unprivileged_port_start``; Fargate accepts ``net.*`` system controls
+    and applies one container's to the whole task (so exactly one container carries it)."""
+    low = [
+        (port, spec.name)
+        for spec in specs
+        if spec.user is not None and not is_root_user(spec.user)
+        for port in spec.port_numbers
+        if port < 1024
+    ]
+    if not low:
+        return None
+    port, name = min(low)
+    return name, port
 
 
 def _image(spec: Container) -> ecs.ContainerImage:

@@ -69,6 +69,6 @@ def expect_str_mapping(parameter: str, value: Any) -> dict[str, Any]:
 def expect_interface(parameter: str, value: Any, attribute: str, what: str) -> Any:
     """jsii interfaces (``efs.IFileSystem``, ``secretsmanager.ISecret``) are typing Protocols
     that ``isinstance`` cannot check; an object is taken as one when it has ``attribute``."""
-    if value is not None and hasattr(type(value), attribute):
+    if value is not None and not isinstance(value, str | int | float) and hasattr(value, attribute):
         return value
     raise InvalidParameterError(parameter, type(value).__name__, what)
