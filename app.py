@@ -54,6 +54,9 @@ from fargate_constructs import (
 )
 
 PYTHON_IMAGE = "public.ecr.aws/docker/library/python:3.12-alpine"
+# The python image runs as root unless told otherwise; 65534 is "nobody" in nearly every image
+# (a numeric uid works even where /etc/passwd does not name it).
+NON_ROOT_USER = "65534"
 WEB_PORT = 8080
 TEST_LISTENER_PORT = 8443
 
@@ -86,6 +89,7 @@ class WebStack(Stack):
             command=["python", "-m", "http.server", str(WEB_PORT), "--directory", "/tmp"],
             container_port=WEB_PORT,
             log_key=self.network.log_key,
+            user=NON_ROOT_USER,
         )
         self.service = FargateService(
             self,
@@ -206,6 +210,7 @@ class WorkerStack(Stack):
             command=["python", "-c", "import time; time.sleep(3600)"],
             environment={"QUEUE_URL": self.queue.queue_url},
             log_key=network.log_key,
+            user=NON_ROOT_USER,
         )
         Validations.of(task).acknowledge(
             Acknowledgment(
@@ -253,6 +258,7 @@ class BatchStack(Stack):
             size=TaskSize.smallest_for(vcpu=1, memory_gib=3),
             command=["python", "-c", "print('nightly report')"],
             log_key=network.log_key,
+            user=NON_ROOT_USER,
             family="nightly-report",
         )
         scheduler = ManagedPolicyRole(

@@ -57,12 +57,14 @@ def blog_task(stack: Stack, network: NetworkedCluster) -> FargateTaskWithRoles:
         "Blog",
         size=TaskSize(512, 1024),
         log_key=network.log_key,
+        volumes=[SharedVolume("static")],
         container=Container(
             "nginx",
             ecs.ContainerImage.from_asset(str(REPO_ROOT / "examples" / "blog" / "nginx")),
             ports=(Port(80, name="http", app_protocol=AppProtocol.HTTP),),
             user="101",
             writable_paths=("/var/cache/nginx", "/var/run/nginx"),
+            mounts=(Mount("static", "/usr/share/nginx/html/static", read_only=True),),
             memory_reservation_mib=128,
             health_check=HealthCheck(("CMD-SHELL", "curl -fs http://localhost/healthz || exit 1")),
             depends_on={"app": Dependency.HEALTHY},
@@ -74,6 +76,7 @@ def blog_task(stack: Stack, network: NetworkedCluster) -> FargateTaskWithRoles:
                 command=("python", "-m", "http.server", "8000", "--directory", "/srv"),
                 ports=(8000,),
                 user="65534",
+                mounts=(Mount("static", "/srv/static"),),
                 memory_reservation_mib=384,
                 health_check=HealthCheck(
                     ("CMD-SHELL", "wget -qO- http://localhost:8000/ || exit 1"),
@@ -303,9 +306,15 @@ def test_writable_paths_get_task_private_volumes(synth: Synthesized) -> None:
     assert containers["nginx"]["MountPoints"] == [
         {"ContainerPath": "/var/cache/nginx", "ReadOnly": False, "SourceVolume": "var-cache-nginx"},
         {"ContainerPath": "/var/run/nginx", "ReadOnly": False, "SourceVolume": "var-run-nginx"},
+        {
+            "ContainerPath": "/usr/share/nginx/html/static",
+            "ReadOnly": True,
+            "SourceVolume": "static",
+        },
     ]
     assert containers["app"]["MountPoints"] == [
-        {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "app-tmp"}
+        {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "app-tmp"},
+        {"ContainerPath": "/srv/static", "ReadOnly": False, "SourceVolume": "static"},
     ]
     assert "MountPoints" not in containers["memcached"]
     definition = synth.resources("Blog", "AWS::ECS::TaskDefinition")[
@@ -315,6 +324,7 @@ def test_writable_paths_get_task_private_volumes(synth: Synthesized) -> None:
         {"Name": "var-cache-nginx"},
         {"Name": "var-run-nginx"},
         {"Name": "app-tmp"},
+        {"Name": "static"},
     ]
 
 
