@@ -17,9 +17,10 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from .durations import as_timedelta, describe
+from .durations import as_timedelta, check_seconds
 from .errors import InvalidParameterError
 from .validation import (
+    check_int_range,
     expect_bool,
     expect_int,
     expect_interface,
@@ -216,26 +217,7 @@ class HealthCheck:
             value = as_timedelta(f"health_check.{name}", getattr(self, name))
             object.__setattr__(self, name, value)
             check_seconds(f"health_check.{name}", value, low, high)
-        retries = expect_int("health_check.retries", self.retries)
-        if not 1 <= retries <= 10:
-            raise InvalidParameterError(
-                "health_check.retries",
-                retries,
-                "1 to 10",
-                nearest=f"retries={min(max(retries, 1), 10)}",
-            )
-
-
-def check_seconds(parameter: str, value: timedelta, low: int, high: int) -> None:
-    seconds = value.total_seconds()
-    if not low <= seconds <= high or seconds % 1:
-        nearest = min(max(round(seconds), low), high)
-        raise InvalidParameterError(
-            parameter,
-            describe(value),
-            f"whole seconds from {low} to {high}",
-            nearest=f"{parameter}=Duration.seconds({nearest})",
-        )
+        check_int_range("health_check.retries", self.retries, 1, 10, name="retries")
 
 
 def check_absolute_path(parameter: str, path: str) -> str:

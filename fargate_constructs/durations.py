@@ -41,3 +41,16 @@ def describe(value: timedelta) -> str:
         if seconds and seconds % size == 0:
             return f"{seconds / size:g} {unit}"
     return f"{seconds:g} s"
+
+
+def check_seconds(parameter: str, value: timedelta, low: int, high: int) -> None:
+    """``value`` must be whole seconds from ``low`` to ``high``."""
+    seconds = value.total_seconds()
+    if not low <= seconds <= high or seconds % 1:
+        nearest = min(max(round(seconds), low), high)
+        raise InvalidParameterError(
+            parameter,
+            describe(value),
+            f"whole seconds from {low} to {high}",
+            nearest=f"{parameter}=Duration.seconds({nearest})",
+        )

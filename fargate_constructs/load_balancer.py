@@ -31,7 +31,9 @@ from .compliance import (
     REDIRECT_ONLY_LISTENER,
     acknowledge,
 )
+from .durations import check_seconds
 from .errors import InvalidParameterError
+from .validation import check_int_range
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
@@ -41,18 +43,6 @@ ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
 
 def _seconds(value: timedelta) -> float:
     return value.total_seconds()
-
-
-def _check_range(parameter: str, value: timedelta, low: int, high: int) -> None:
-    seconds = _seconds(value)
-    if not low <= seconds <= high or seconds % 1:
-        nearest = min(max(round(seconds), low), high)
-        raise InvalidParameterError(
-            parameter,
-            value,
-            f"whole seconds from {low} to {high}",
-            nearest=f"{parameter}=timedelta(seconds={nearest})",
-        )
 
 
 @dataclass(frozen=True)
@@ -85,8 +75,8 @@ class TargetHealth:
                 "a path starting with '/'",
                 nearest=f"'/{self.path}'",
             )
-        _check_range("health_check_interval", self.interval, 5, 300)
-        _check_range("health_check_timeout", self.timeout, 2, 120)
+        check_seconds("health_check_interval", self.interval, 5, 300)
+        check_seconds("health_check_timeout", self.timeout, 2, 120)
         if self.timeout >= self.interval:
             raise InvalidParameterError(
                 "health_check_timeout",
@@ -96,12 +86,8 @@ class TargetHealth:
                 nearest=f"health_check_timeout=timedelta(seconds={int(self.interval.seconds) - 1})",
             )
         for name in ("healthy_threshold", "unhealthy_threshold"):
-            value = getattr(self, name)
-            if not 2 <= value <= 10:
-                raise InvalidParameterError(
-                    name, value, "2 to 10", nearest=f"{name}={min(max(value, 2), 10)}"
-                )
-        _check_range("deregistration_delay", self.deregistration_delay, 0, 3600)
+            check_int_range(name, getattr(self, name), 2, 10)
+        check_seconds("deregistration_delay", self.deregistration_delay, 0, 3600)
 
     def time_to_healthy(self) -> timedelta:
         """Least time from registration to healthy: interval x healthy threshold."""
@@ -360,13 +346,7 @@ class SharedLoadBalancer(Construct):
     ) -> Route:
         """A place for one service on this load balancer. ``priority`` (1 to 50000) orders the
         rules; give at least one of ``host_headers`` and ``path_patterns``."""
-        if not 1 <= priority <= 50000:
-            raise InvalidParameterError(
-                "priority",
-                priority,
-                "1 to 50000",
-                nearest=f"priority={min(max(priority, 1), 50000)}",
-            )
+        check_int_range("priority", priority, 1, 50000)
         if not host_headers and not path_patterns:
             raise InvalidParameterError(
                 "host_headers, path_patterns",

@@ -72,3 +72,17 @@ def expect_interface(parameter: str, value: Any, attribute: str, what: str) -> A
     if value is not None and not isinstance(value, str | int | float) and hasattr(value, attribute):
         return value
     raise InvalidParameterError(parameter, type(value).__name__, what)
+
+
+def check_int_range(parameter: str, value: Any, low: int, high: int, *, name: str = "") -> int:
+    """``value`` must be an int from ``low`` to ``high``; the nearest valid one is suggested
+    under ``name`` (default: ``parameter``)."""
+    number = expect_int(parameter, value)
+    if not low <= number <= high:
+        raise InvalidParameterError(
+            parameter,
+            number,
+            f"{low} to {high}",
+            nearest=f"{name or parameter}={min(max(number, low), high)}",
+        )
+    return number

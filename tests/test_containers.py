@@ -38,7 +38,15 @@ from fargate_constructs import (
     Tracing,
 )
 
-from .harness import REPO_ROOT, cfn_lint, make_app, nag_findings, normalized, synth_warnings
+from .harness import (
+    REPO_ROOT,
+    assert_logical_ids,
+    cfn_lint,
+    make_app,
+    nag_findings,
+    normalized,
+    synth_warnings,
+)
 
 CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 WAF = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/app/a1b2c3d4"
@@ -737,3 +745,18 @@ def test_file_system_in_another_vpc_is_an_error() -> None:
     )
     with pytest.raises(InvalidParameterError, match="mount targets in the cluster's VPC"):
         FargateService(stack, "Service", cluster=network, task=task)
+
+
+def test_logical_ids_of_a_multi_container_task_are_stable(synth: Synthesized) -> None:
+    assert_logical_ids(
+        synth.templates["Blog"],
+        {
+            "BlogTaskRole": "AWS::IAM::Role",
+            "BlogExecutionRole": "AWS::IAM::Role",
+            "BlogExecutionRolePolicy": "AWS::IAM::ManagedPolicy",
+            "BlogLogGroup": "AWS::Logs::LogGroup",
+            "BlogTaskDefinition": "AWS::ECS::TaskDefinition",
+            "WebService": "AWS::ECS::Service",
+            "WebSecurityGroup": "AWS::EC2::SecurityGroup",
+        },
+    )
