@@ -135,10 +135,7 @@ class Port:
     transport: Transport = Transport.TCP
 
     def __post_init__(self) -> None:
-        port = expect_int("port", self.port, what="a port number from 1 to 65535")
-        if not 1 <= port <= 65535:
-            nearest = 80 if port < 1 else 65535
-            raise InvalidParameterError("port", port, "1 to 65535", nearest=f"port={nearest}")
+        check_int_range("port", self.port, 1, 65535)
         if self.name is not None:
             name = expect_str("port name", self.name)
             if not PORT_NAME_PATTERN.fullmatch(name):

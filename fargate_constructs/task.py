@@ -39,7 +39,7 @@ from .sizing import (
     OperatingSystem,
     TaskSize,
 )
-from .validation import expect_bool, expect_instance, expect_int, expect_str_tuple
+from .validation import check_int_range, expect_bool, expect_instance, expect_str_tuple
 from .volumes import EfsVolume, SharedVolume, Volume
 
 CONTAINER_NAME = "app"  # the main container made by the shorthand parameters
@@ -604,19 +604,7 @@ def _check_platform_options(size: TaskSize, readonly: bool, enable_exec: bool) -
 
 
 def _check_port(given: Any) -> int | None:
-    if given is None:
-        return None
-    port: int = expect_int(
-        "container_port", given, what="a TCP port number from 1 to 65535, or None"
-    )
-    if not 1 <= port <= 65535:
-        raise InvalidParameterError(
-            "container_port",
-            port,
-            "a TCP port from 1 to 65535, or None",
-            nearest=f"container_port={min(max(port, 1), 65535)}",
-        )
-    return port
+    return None if given is None else check_int_range("container_port", given, 1, 65535)
 
 
 def _main_container(

@@ -77,7 +77,7 @@ def expect_interface(parameter: str, value: Any, attribute: str, what: str) -> A
 def check_int_range(parameter: str, value: Any, low: int, high: int, *, name: str = "") -> int:
     """``value`` must be an int from ``low`` to ``high``; the nearest valid one is suggested
     under ``name`` (default: ``parameter``)."""
-    number = expect_int(parameter, value)
+    number = expect_int(parameter, value, what=f"a whole number from {low} to {high}")
     if not low <= number <= high:
         raise InvalidParameterError(
             parameter,

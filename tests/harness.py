@@ -181,3 +181,30 @@ def assert_logical_ids(template: dict[str, Any], expected: dict[str, str]) -> No
             and resource["Type"] == resource_type
         ]
         assert len(matches) == 1, f"{prefix} ({resource_type}): {matches}"
+
+
+def execution_role_start_statements(repo: str, log_group: str, secret: str) -> list[Any]:
+    """What a task's execution role holds to start a container from ECR repository ``repo``,
+    log to ``log_group`` and read Secrets Manager secret ``secret`` (logical IDs), in order."""
+    return [
+        {
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [repo, "Arn"]},
+        },
+        {"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"},
+        {
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Effect": "Allow",
+            "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
+        },
+        {
+            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
+            "Effect": "Allow",
+            "Resource": {"Ref": secret},
+        },
+    ]

@@ -42,6 +42,7 @@ from .harness import (
     REPO_ROOT,
     assert_logical_ids,
     cfn_lint,
+    execution_role_start_statements,
     make_app,
     nag_findings,
     normalized,
@@ -367,28 +368,7 @@ def test_execution_role_pulls_exactly_each_image_and_reads_exactly_its_credentia
     secret = synth.logical_id("Registries", synth.credentials)
     log_group = synth.logical_id("Registries", synth.registries.log_group)
     statements = synth.policy("Registries", synth.registries.execution_role)
-    assert statements == [
-        {
-            "Action": [
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:BatchGetImage",
-                "ecr:GetDownloadUrlForLayer",
-            ],
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [repo, "Arn"]},
-        },
-        {"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"},
-        {
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
-        },
-        {
-            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-            "Effect": "Allow",
-            "Resource": {"Ref": secret},
-        },
-    ]
+    assert statements == execution_role_start_statements(repo, log_group, secret)
     containers = synth.containers("Registries", synth.registries)
     assert containers["agent"]["RepositoryCredentials"] == {"CredentialsParameter": {"Ref": secret}}
     assert "RepositoryCredentials" not in containers["proxy"]

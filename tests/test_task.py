@@ -30,6 +30,7 @@ from fargate_constructs import (
 from .harness import (
     assert_logical_ids,
     cfn_lint,
+    execution_role_start_statements,
     make_app,
     nag_findings,
     normalized,
@@ -221,28 +222,7 @@ def test_execution_role_holds_exactly_what_starting_the_task_needs(synth: Synthe
     secret = synth.logical_id("Main", synth.secret)
     key = synth.logical_id("Main", synth.secret_key)
     statements = _policy_of(synth, "Main", synth.task.execution_role)
-    assert statements[:4] == [
-        {
-            "Action": [
-                "ecr:BatchCheckLayerAvailability",
-                "ecr:BatchGetImage",
-                "ecr:GetDownloadUrlForLayer",
-            ],
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [repo, "Arn"]},
-        },
-        {"Action": "ecr:GetAuthorizationToken", "Effect": "Allow", "Resource": "*"},
-        {
-            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-            "Effect": "Allow",
-            "Resource": {"Fn::GetAtt": [log_group, "Arn"]},
-        },
-        {
-            "Action": ["secretsmanager:DescribeSecret", "secretsmanager:GetSecretValue"],
-            "Effect": "Allow",
-            "Resource": {"Ref": secret},
-        },
-    ]
+    assert statements[:4] == execution_role_start_statements(repo, log_group, secret)
     assert len(statements) == 5
     parameter = statements[4]
     assert "ssm:GetParameters" in parameter["Action"]
