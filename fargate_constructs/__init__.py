@@ -24,10 +24,24 @@ if TYPE_CHECKING:
         LinearDeployment,
         RollingDeployment,
     )
-    from .load_balancer import LoadBalancer, Route, SharedLoadBalancer, TargetHealth
+    from .domain import Domain
+    from .load_balancer import (
+        LoadBalancer,
+        ProtocolVersion,
+        Route,
+        SharedLoadBalancer,
+        TargetHealth,
+    )
+    from .network_load_balancer import (
+        HealthCheckProtocol,
+        NetworkLoadBalancer,
+        NlbProtocol,
+        ServiceNetworkLoadBalancer,
+    )
     from .roles import ManagedPolicyRole
     from .scaling import AutoScaling, ScheduledScaling, Step, StepScaling, TargetTracking
     from .service import FargateService
+    from .service_connect import ServerEndpoint, ServiceConnect
     from .sidecars import FireLens, Tracing
     from .task import FargateTaskWithRoles
     from .volumes import EfsVolume, SharedVolume
@@ -50,6 +64,14 @@ _LAZY = {
     "LinearDeployment": ".deployment",
     "RollingDeployment": ".deployment",
     "LoadBalancer": ".load_balancer",
+    "ProtocolVersion": ".load_balancer",
+    "Domain": ".domain",
+    "HealthCheckProtocol": ".network_load_balancer",
+    "NetworkLoadBalancer": ".network_load_balancer",
+    "NlbProtocol": ".network_load_balancer",
+    "ServiceNetworkLoadBalancer": ".network_load_balancer",
+    "ServerEndpoint": ".service_connect",
+    "ServiceConnect": ".service_connect",
     "Route": ".load_balancer",
     "SharedLoadBalancer": ".load_balancer",
     "TargetHealth": ".load_balancer",
@@ -76,24 +98,32 @@ __all__ = [
     "Capacity",
     "Container",
     "Dependency",
+    "Domain",
     "EfsVolume",
     "FargateConstructsError",
     "FargateService",
     "FargateTaskWithRoles",
     "FireLens",
     "HealthCheck",
+    "HealthCheckProtocol",
     "InvalidParameterError",
     "LinearDeployment",
     "LoadBalancer",
     "ManagedPolicyRole",
     "Mount",
+    "NetworkLoadBalancer",
     "NetworkedCluster",
+    "NlbProtocol",
     "OperatingSystem",
     "Port",
+    "ProtocolVersion",
     "RollingDeployment",
     "Route",
     "ScheduledScaling",
+    "ServerEndpoint",
     "ServiceAlarms",
+    "ServiceConnect",
+    "ServiceNetworkLoadBalancer",
     "SharedLoadBalancer",
     "SharedVolume",
     "Step",

@@ -11,6 +11,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from .checks.subnet_capacity import SubnetCapacityCheck, TaskDemand
@@ -124,6 +125,10 @@ class NetworkedCluster(Construct):
         group (default True), through aws-cdk-lib's Lambda-backed custom resource. Turn off
         only where that Lambda cannot run (an emulator without containers) or an
         organization policy already does it.
+    :param service_connect_namespace: create a Cloud Map namespace of this name (e.g.
+        ``"prod.internal"``) for Service Connect, the cluster's default (default: none;
+        services with ``service_connect=`` or ``connects_to=`` need one). An HTTP namespace:
+        Service Connect resolves names through its proxy, so no Route 53 zone is made.
     """
 
     def __init__(
@@ -141,8 +146,13 @@ class NetworkedCluster(Construct):
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         cluster_name: str | None = None,
         restrict_default_security_group: bool = True,
+        service_connect_namespace: str | None = None,
     ) -> None:
         # Validate everything before creating any resource.
+        if service_connect_namespace is not None:
+            from .service_connect import check_service_dns_name
+
+            check_service_dns_name(service_connect_namespace, "service_connect_namespace")
         if vpc is None:
             _check_max_azs(max_azs)
             _check_nat_gateways(nat_gateways, max_azs)
@@ -217,6 +227,16 @@ class NetworkedCluster(Construct):
                 else ecs.ContainerInsights.DISABLED
             ),
         )
+        self.namespace: servicediscovery.INamespace | None = None
+        """The Cloud Map namespace of Service Connect (with ``service_connect_namespace``)."""
+        if service_connect_namespace is not None:
+            self.namespace = self.cluster.add_default_cloud_map_namespace(
+                name=service_connect_namespace,
+                type=servicediscovery.NamespaceType.HTTP,
+                use_for_service_connect=True,
+            )
+        self.service_connect_names: dict[str, str] = {}
+        """Service Connect DNS names in use in :attr:`namespace`, each with its service."""
         self.node.add_validation(SubnetCapacityCheck(self))
         # Made here rather than by enable_fargate_capacity_providers (which adds it late, in an
         # aspect) so services can depend on it: a service that names FARGATE_SPOT before the

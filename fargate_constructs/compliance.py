@@ -102,6 +102,17 @@ ACCESS_LOG_BUCKET = Exemption(
     "for data that is itself a log. It is SSL-only, private, versioned and expires objects.",
 )
 
+NLB_ACCESS_LOGS = Exemption(
+    rule_ids=(f"{AWS_SOLUTIONS}-ELB2", *in_compliance_packs("ELBLoggingEnabled")),
+    reason="A network load balancer writes access logs only for TLS listeners; this one has "
+    "none (TCP or UDP), so a log bucket would stay empty. TLS listeners get access logs.",
+)
+PASS_THROUGH_LISTENER = Exemption(
+    rule_ids=in_compliance_packs("ELBv2ACMCertificateRequired"),
+    reason="A TCP or UDP network load balancer listener passes the client's bytes through "
+    "unchanged (an application speaking TLS ends it itself); NlbProtocol.TLS listeners take an "
+    "ACM certificate.",
+)
 ECS_LOAD_BALANCER_ROLE = Exemption(
     rule_ids=(
         f"{AWS_SOLUTIONS}-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"

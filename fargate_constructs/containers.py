@@ -121,9 +121,8 @@ class Port:
     """A port a container listens on.
 
     :param port: 1 to 65535.
-    :param name: a port name (lowercase letters, digits, ``_``, ``-``; at most 64), needed for
-        Service Connect; given automatically as ``<container>-<port>`` when ``app_protocol``
-        is set without one.
+    :param name: a port name (lowercase letters, digits, ``_``, ``-``; at most 64), what
+        Service Connect serves by; ``<container>-<port>`` (``-udp`` for UDP) unless given.
     :param app_protocol: HTTP, HTTP2 or GRPC (for Service Connect metrics and gRPC/HTTP2
         load balancer targets).
     :param transport: TCP (default) or UDP.
@@ -437,8 +436,11 @@ class Container:
         for port in ports:
             if not isinstance(port, Port):
                 port = Port(expect_int("ports", port, what="Port(...) or a port number"))
-            if port.app_protocol is not None and port.name is None:
-                port = replace(port, name=f"{name.lower().replace('_', '-')}-{port.port}"[:64])
+            if port.name is None:
+                suffix = "-udp" if port.transport is Transport.UDP else ""
+                port = replace(
+                    port, name=f"{name.lower().replace('_', '-')}-{port.port}{suffix}"[:64]
+                )
             normalized.append(port)
         return tuple(normalized)
 

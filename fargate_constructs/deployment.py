@@ -14,13 +14,15 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_ecs as ecs
 
+from .durations import DurationLike, describe, normalize_durations, optional_held
 from .errors import InvalidParameterError
 
 MAX_BAKE_TIME = timedelta(minutes=1440)
 """ECS accepts bake times (and traffic-shift step bake times) from 0 to 1440 minutes."""
 
 
-def _check_minutes(parameter: str, value: timedelta | None) -> None:
+def _check_minutes(parameter: str, given: DurationLike | None) -> None:
+    value = optional_held(given)
     if value is None:
         return
     whole_minutes = value.total_seconds() / 60
@@ -28,9 +30,9 @@ def _check_minutes(parameter: str, value: timedelta | None) -> None:
         nearest = min(max(round(whole_minutes), 0), 1440)
         raise InvalidParameterError(
             parameter,
-            value,
+            describe(value),
             "whole minutes from 0 to 1440 (24 hours)",
-            nearest=f"{parameter}=timedelta(minutes={nearest})",
+            nearest=f"{parameter}=Duration.minutes({nearest})",
         )
 
 
@@ -72,11 +74,13 @@ class RollingDeployment:
     rollback: bool = True
     alarm_names: tuple[str, ...] = ()
     use_service_alarms: bool = True
-    bake_time: timedelta | None = None
+    bake_time: DurationLike | None = None
 
     needs_alternate_target = False
+    splits_traffic = False
 
     def __post_init__(self) -> None:
+        normalize_durations(self, "bake_time")
         object.__setattr__(self, "alarm_names", tuple(self.alarm_names))
         if not 0 <= self.min_healthy_percent <= 100:
             raise InvalidParameterError(
@@ -142,7 +146,7 @@ class _TrafficShiftingDeployment:
     """Shared settings of the deployments that start a full new ("green") set of tasks behind a
     second target group and shift the load balancer's traffic to it."""
 
-    bake_time: timedelta = timedelta(minutes=5)
+    bake_time: DurationLike = timedelta(minutes=5)
     test_listener_port: int | None = None
     lifecycle_hooks: tuple[ecs.IDeploymentLifecycleHookTarget, ...] = field(default=())
     alarm_names: tuple[str, ...] = ()
@@ -150,8 +154,12 @@ class _TrafficShiftingDeployment:
     circuit_breaker: bool = True
 
     needs_alternate_target = True
+    splits_traffic = False
+    """Whether production traffic is split between blue and green for a while (canary,
+    linear), so one client's requests may reach both."""
 
     def __post_init__(self) -> None:
+        normalize_durations(self, "bake_time")
         object.__setattr__(self, "alarm_names", tuple(self.alarm_names))
         object.__setattr__(self, "lifecycle_hooks", tuple(self.lifecycle_hooks))
         _check_minutes("bake_time", self.bake_time)
@@ -238,9 +246,12 @@ class CanaryDeployment(_TrafficShiftingDeployment):
     """
 
     percent: float = 5.0
-    step_bake_time: timedelta = timedelta(minutes=10)
+    step_bake_time: DurationLike = timedelta(minutes=10)
+
+    splits_traffic = True
 
     def __post_init__(self) -> None:
+        normalize_durations(self, "step_bake_time")
         super().__post_init__()
         _check_percent("percent", self.percent, 0.1)
         _check_minutes("step_bake_time", self.step_bake_time)
@@ -266,9 +277,12 @@ class LinearDeployment(_TrafficShiftingDeployment):
     """
 
     step_percent: float = 10.0
-    step_bake_time: timedelta = timedelta(minutes=6)
+    step_bake_time: DurationLike = timedelta(minutes=6)
+
+    splits_traffic = True
 
     def __post_init__(self) -> None:
+        normalize_durations(self, "step_bake_time")
         super().__post_init__()
         _check_percent("step_percent", self.step_percent, 3.0)
         _check_minutes("step_bake_time", self.step_bake_time)
@@ -287,7 +301,8 @@ class LinearDeployment(_TrafficShiftingDeployment):
 Deployment = RollingDeployment | BlueGreenDeployment | CanaryDeployment | LinearDeployment
 
 
-def _duration(value: timedelta | None) -> Duration | None:
+def _duration(given: DurationLike | None) -> Duration | None:
+    value = optional_held(given)
     if value is None:
         return None
     return Duration.minutes(int(value.total_seconds() // 60))

@@ -8,9 +8,15 @@ Value objects hold ``timedelta``; :func:`as_timedelta` converts a ``Duration`` a
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from .errors import InvalidParameterError
+
+if TYPE_CHECKING:
+    from aws_cdk import Duration
+
+DurationLike: TypeAlias = "timedelta | Duration"
+"""What a duration parameter accepts: a ``datetime.timedelta`` or an ``aws_cdk.Duration``."""
 
 
 def as_timedelta(parameter: str, value: Any) -> timedelta:
@@ -54,3 +60,23 @@ def check_seconds(parameter: str, value: timedelta, low: int, high: int) -> None
             f"whole seconds from {low} to {high}",
             nearest=f"{parameter}=Duration.seconds({nearest})",
         )
+
+
+def normalize_durations(value_object: object, *names: str) -> None:
+    """Convert the named fields of a frozen dataclass to ``timedelta`` in place (``None``
+    stays), so the rest of the library reads one type."""
+    for name in names:
+        given = getattr(value_object, name)
+        if given is not None:
+            object.__setattr__(value_object, name, as_timedelta(name, given))
+
+
+def held(value: DurationLike) -> timedelta:
+    """A field :func:`normalize_durations` has converted, typed as what it now holds."""
+    if not isinstance(value, timedelta):
+        raise TypeError(f"duration not normalized: {value!r}")  # a bug in this library
+    return value
+
+
+def optional_held(value: DurationLike | None) -> timedelta | None:
+    return None if value is None else held(value)

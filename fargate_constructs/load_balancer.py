@@ -8,12 +8,15 @@ HTTPS with an ACM certificate, port 80 only redirects; plain HTTP needs ``allow_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
-from aws_cdk import Aws, CfnCondition, CfnMapping, Duration, Fn, Names, Stack, Token
+from aws_cdk import Aws, CfnCondition, CfnMapping, CfnOutput, Duration, Fn, Names, Stack, Token
+from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
@@ -31,25 +34,44 @@ from .compliance import (
     REDIRECT_ONLY_LISTENER,
     acknowledge,
 )
-from .durations import check_seconds
+from .domain import Domain, check_certificate
+from .durations import (
+    DurationLike,
+    check_seconds,
+    describe,
+    held,
+    normalize_durations,
+    optional_held,
+)
 from .errors import InvalidParameterError
-from .validation import check_int_range
+from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
 ACCESS_LOG_PREFIX = "alb"
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
+GRPC_HEALTH_CHECK_PATH = "/AWS.ALB/healthcheck"
+"""ELB's default gRPC health check: a method no server implements, answered with status 12
+(UNIMPLEMENTED) by any running gRPC server, hence the default healthy code 12."""
+MAX_STICKINESS = timedelta(days=7)
+_HTTP_CODES = re.compile(r"\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*")
+_GRPC_CODES = re.compile(r"\d{1,2}(-\d{1,2})?(,\d{1,2}(-\d{1,2})?)*")
 
 
-def _seconds(value: timedelta) -> float:
-    return value.total_seconds()
+class ProtocolVersion(Enum):
+    """How an ALB talks to its targets. HTTP2 and GRPC need an HTTPS listener."""
+
+    HTTP1 = "HTTP1"
+    HTTP2 = "HTTP2"
+    GRPC = "GRPC"
 
 
 @dataclass(frozen=True)
 class TargetHealth:
-    """Target group health check and draining, shared by dedicated and shared load balancers.
+    """A target group's health check, draining and routing settings, shared by dedicated and
+    shared load balancers. Durations take ``timedelta`` or ``aws_cdk.Duration``.
 
-    :param path: health check path (default ``/``).
+    :param path: health check path (default ``/``, or ELB's ``/AWS.ALB/healthcheck`` for gRPC).
     :param healthy_http_codes: codes that count as healthy (default ``200-399``).
     :param interval: between checks, 5 to 300 s (default 10 s; CDK/ELB default 30 s).
     :param timeout: per check, 2 to 120 s and below ``interval`` (default 5 s).
@@ -57,54 +79,126 @@ class TargetHealth:
     :param unhealthy_threshold: consecutive failures to become unhealthy, 2 to 10 (default 3).
     :param deregistration_delay: draining time of a stopping task, 0 to 3600 s (default 30 s;
         ELB's 300 s makes every rolling step wait five minutes).
+    :param protocol_version: HTTP1, HTTP2 or GRPC to the targets (default: GRPC or HTTP2 when
+        the target port's ``app_protocol`` says so, else HTTP1).
+    :param healthy_grpc_codes: gRPC status codes that count as healthy, 0 to 99 (default
+        ``12``, what any gRPC server answers to ELB's default health check).
+    :param stickiness: keep a client on one task with a load-balancer cookie for this long,
+        1 s to 7 days (default: off).
+    :param slow_start: ramp a new task's share of requests up over 30 to 900 s (default: off).
     """
 
-    path: str = "/"
+    path: str | None = None
     healthy_http_codes: str = "200-399"
-    interval: timedelta = timedelta(seconds=10)
-    timeout: timedelta = timedelta(seconds=5)
+    interval: DurationLike = timedelta(seconds=10)
+    timeout: DurationLike = timedelta(seconds=5)
     healthy_threshold: int = 2
     unhealthy_threshold: int = 3
-    deregistration_delay: timedelta = timedelta(seconds=30)
+    deregistration_delay: DurationLike = timedelta(seconds=30)
+    protocol_version: ProtocolVersion | None = None
+    healthy_grpc_codes: str = "12"
+    stickiness: DurationLike | None = None
+    slow_start: DurationLike | None = None
 
     def __post_init__(self) -> None:
-        if not self.path.startswith("/"):
+        normalize_durations(
+            self, "interval", "timeout", "deregistration_delay", "stickiness", "slow_start"
+        )
+        if self.path is not None and not expect_str("health_check_path", self.path).startswith("/"):
             raise InvalidParameterError(
                 "health_check_path",
                 self.path,
                 "a path starting with '/'",
                 nearest=f"'/{self.path}'",
             )
-        check_seconds("health_check_interval", self.interval, 5, 300)
-        check_seconds("health_check_timeout", self.timeout, 2, 120)
-        if self.timeout >= self.interval:
+        _check_codes("healthy_http_codes", self.healthy_http_codes, _HTTP_CODES, 200, 499)
+        _check_codes("healthy_grpc_codes", self.healthy_grpc_codes, _GRPC_CODES, 0, 99)
+        interval, timeout = held(self.interval), held(self.timeout)
+        check_seconds("health_check_interval", interval, 5, 300)
+        check_seconds("health_check_timeout", timeout, 2, 120)
+        if timeout >= interval:
             raise InvalidParameterError(
                 "health_check_timeout",
-                self.timeout,
+                describe(timeout),
                 "less than the health check interval",
-                given=f"health_check_interval={self.interval}",
-                nearest=f"health_check_timeout=timedelta(seconds={int(self.interval.seconds) - 1})",
+                given=f"health_check_interval={describe(interval)}",
+                nearest=f"health_check_timeout=Duration.seconds({int(interval.seconds) - 1})",
             )
         for name in ("healthy_threshold", "unhealthy_threshold"):
             check_int_range(name, getattr(self, name), 2, 10)
-        check_seconds("deregistration_delay", self.deregistration_delay, 0, 3600)
+        check_seconds("deregistration_delay", held(self.deregistration_delay), 0, 3600)
+        if self.protocol_version is not None and not isinstance(
+            self.protocol_version, ProtocolVersion
+        ):
+            raise InvalidParameterError(
+                "protocol_version",
+                self.protocol_version,
+                "ProtocolVersion.HTTP1, ProtocolVersion.HTTP2 or ProtocolVersion.GRPC",
+            )
+        if self.stickiness is not None:
+            check_seconds(
+                "stickiness", held(self.stickiness), 1, int(MAX_STICKINESS.total_seconds())
+            )
+        if self.slow_start is not None:
+            check_seconds("slow_start", held(self.slow_start), 30, 900)
 
     def time_to_healthy(self) -> timedelta:
         """Least time from registration to healthy: interval x healthy threshold."""
-        return self.interval * self.healthy_threshold
+        return held(self.interval) * self.healthy_threshold
 
-    def target_group_props(self) -> dict[str, object]:
+    def resolved_version(self, app_protocol: str | None) -> ProtocolVersion:
+        """The protocol version to targets: as given, else from the port's app protocol."""
+        if self.protocol_version is not None:
+            return self.protocol_version
+        if app_protocol in ("GRPC", "HTTP2"):
+            return ProtocolVersion(app_protocol)
+        return ProtocolVersion.HTTP1
+
+    def target_group_props(
+        self, version: ProtocolVersion = ProtocolVersion.HTTP1
+    ) -> dict[str, Any]:
+        grpc = version is ProtocolVersion.GRPC
+        default_path = GRPC_HEALTH_CHECK_PATH if grpc else "/"
         return {
-            "deregistration_delay": Duration.seconds(_seconds(self.deregistration_delay)),
+            "deregistration_delay": _duration(held(self.deregistration_delay)),
+            # Left out for HTTP1 (ELB's default): adding the property replaces a target group.
+            "protocol_version": (
+                None
+                if version is ProtocolVersion.HTTP1
+                else getattr(elbv2.ApplicationProtocolVersion, version.value)
+            ),
+            "stickiness_cookie_duration": _duration(optional_held(self.stickiness)),
+            "slow_start": _duration(optional_held(self.slow_start)),
             "health_check": elbv2.HealthCheck(
-                path=self.path,
-                healthy_http_codes=self.healthy_http_codes,
-                interval=Duration.seconds(_seconds(self.interval)),
-                timeout=Duration.seconds(_seconds(self.timeout)),
+                path=self.path or default_path,
+                healthy_http_codes=None if grpc else self.healthy_http_codes,
+                healthy_grpc_codes=self.healthy_grpc_codes if grpc else None,
+                interval=_duration(held(self.interval)),
+                timeout=_duration(held(self.timeout)),
                 healthy_threshold_count=self.healthy_threshold,
                 unhealthy_threshold_count=self.unhealthy_threshold,
             ),
         }
+
+
+def _cidr_tuple(cidrs: Sequence[str] | None) -> tuple[str, ...] | None:
+    return check_cidrs("allowed_cidrs", cidrs) if cidrs is not None else None
+
+
+def _duration(value: timedelta | None) -> Any:
+    return None if value is None else Duration.seconds(value.total_seconds())
+
+
+def _check_codes(parameter: str, codes: Any, pattern: re.Pattern[str], low: int, high: int) -> None:
+    codes = expect_str(parameter, codes)
+    numbers = [int(n) for n in re.findall(r"\d+", codes)]
+    if not pattern.fullmatch(codes) or not all(low <= n <= high for n in numbers):
+        raise InvalidParameterError(
+            parameter,
+            codes,
+            f"codes from {low} to {high}, as a list ('200,302') or a range ('200-399')",
+            nearest=f"{parameter}='{'200-399' if low == 200 else '12'}'",
+        )
 
 
 @dataclass(frozen=True)
@@ -113,8 +207,9 @@ class ListenerSettings:
 
     :param public: internet-facing in the public subnets (default) or internal in the private
         subnets.
-    :param certificate_arn: ACM certificate for the HTTPS listener; required unless
-        ``allow_plain_http``.
+    :param certificate: ACM certificate for the HTTPS listener, an ``acm.ICertificate`` or its
+        ARN; required unless ``domain`` (which makes one) or ``allow_plain_http``.
+    :param certificate_arn: the same as an ARN (kept from 0.1; prefer ``certificate``).
     :param port: listener port (default 443, or 80 with plain HTTP).
     :param allow_plain_http: serve plain HTTP without a certificate. For demos only; the
         compliance findings this causes are acknowledged as this explicit opt-in.
@@ -122,48 +217,87 @@ class ListenerSettings:
     :param access_log_retention: how long access logs are kept (default 365 days).
     :param deletion_protection: (default True) turn off for stacks you expect to destroy.
     :param web_acl_arn: a WAFv2 web ACL to associate with the load balancer.
+    :param domain: a :class:`Domain`: a DNS-validated certificate (unless ``certificate`` is
+        given) and alias records in its hosted zone.
+    :param allowed_cidrs: IPv4/IPv6 networks allowed to reach the listeners (default: anywhere
+        for a public load balancer, the VPC for an internal one).
+    :param idle_timeout: close client connections idle this long, 1 to 4000 s (default 60 s).
     """
 
     public: bool = True
+    certificate: str | acm.ICertificate | None = None
     certificate_arn: str | None = None
     port: int | None = None
     allow_plain_http: bool = False
     access_logs: bool = True
-    access_log_retention: timedelta = timedelta(days=365)
+    access_log_retention: DurationLike = timedelta(days=365)
     deletion_protection: bool = True
     web_acl_arn: str | None = None
+    domain: Domain | None = None
+    allowed_cidrs: tuple[str, ...] | None = None
+    idle_timeout: DurationLike | None = None
 
     def __post_init__(self) -> None:
-        if self.certificate_arn is None and not self.allow_plain_http:
+        normalize_durations(self, "access_log_retention", "idle_timeout")
+        for name in ("public", "allow_plain_http", "access_logs", "deletion_protection"):
+            expect_bool(name, getattr(self, name))
+        if self.certificate is not None and self.certificate_arn is not None:
             raise InvalidParameterError(
                 "certificate_arn",
+                self.certificate_arn,
+                "None when certificate= is given (they are the same setting)",
+                nearest="certificate_arn=None",
+            )
+        certificate = check_certificate(
+            "certificate" if self.certificate is not None else "certificate_arn",
+            self.certificate if self.certificate is not None else self.certificate_arn,
+        )
+        object.__setattr__(self, "certificate", certificate)
+        object.__setattr__(self, "certificate_arn", None)
+        if self.domain is not None:
+            expect_instance("domain", self.domain, Domain, "a Domain(name=..., zone=...)")
+            if self.allow_plain_http:
+                raise InvalidParameterError(
+                    "allow_plain_http",
+                    True,
+                    "False with a domain: the domain gets a DNS-validated certificate",
+                    given=f"domain=Domain({self.domain.name!r}, ...)",
+                    nearest="allow_plain_http=False",
+                )
+        if not self.https and not self.allow_plain_http:
+            raise InvalidParameterError(
+                "certificate",
                 None,
-                "an ACM certificate ARN for the HTTPS listener, or allow_plain_http=True "
-                "(demos only)",
-                nearest="certificate_arn='arn:aws:acm:<region>:<account>:certificate/<id>'",
+                "an ACM certificate (acm.ICertificate or ARN) for the HTTPS listener, a "
+                "domain=Domain(...) to make one, or allow_plain_http=True (demos only)",
+                nearest="certificate='arn:aws:acm:<region>:<account>:certificate/<id>'",
             )
-        arn = self.certificate_arn
-        if arn is not None and not Token.is_unresolved(arn) and ":acm:" not in arn:
-            raise InvalidParameterError(
-                "certificate_arn",
-                arn,
-                "an ACM certificate ARN (arn:aws:acm:<region>:<account>:certificate/<id>)",
-            )
-        if self.port is not None and not 1 <= self.port <= 65535:
-            raise InvalidParameterError(
-                "port", self.port, "1 to 65535", nearest=f"port={self.listener_port}"
-            )
-        if self.access_log_retention < timedelta(days=1):
+        if self.port is not None:
+            check_int_range("port", self.port, 1, 65535)
+        if held(self.access_log_retention) < timedelta(days=1):
             raise InvalidParameterError(
                 "access_log_retention",
-                self.access_log_retention,
+                describe(held(self.access_log_retention)),
                 "at least one day",
-                nearest="access_log_retention=timedelta(days=1)",
+                nearest="access_log_retention=Duration.days(1)",
             )
+        if self.allowed_cidrs is not None:
+            object.__setattr__(
+                self, "allowed_cidrs", check_cidrs("allowed_cidrs", self.allowed_cidrs)
+            )
+            if not self.allowed_cidrs:
+                raise InvalidParameterError(
+                    "allowed_cidrs",
+                    [],
+                    "at least one network (None for the default)",
+                    nearest="allowed_cidrs=None",
+                )
+        if self.idle_timeout is not None:
+            check_seconds("idle_timeout", held(self.idle_timeout), 1, 4000)
 
     @property
     def https(self) -> bool:
-        return self.certificate_arn is not None
+        return self.certificate is not None or self.domain is not None
 
     def as_kwargs(self) -> dict[str, Any]:
         """These settings as :class:`SharedLoadBalancer` keyword arguments."""
@@ -182,19 +316,27 @@ class LoadBalancer:
     target settings as in :class:`TargetHealth` (``health_check_path`` is its ``path``)."""
 
     public: bool = True
+    certificate: str | acm.ICertificate | None = None
     certificate_arn: str | None = None
     port: int | None = None
     allow_plain_http: bool = False
-    health_check_path: str = "/"
+    health_check_path: str | None = None
     healthy_http_codes: str = "200-399"
-    health_check_interval: timedelta = timedelta(seconds=10)
-    health_check_timeout: timedelta = timedelta(seconds=5)
+    health_check_interval: DurationLike = timedelta(seconds=10)
+    health_check_timeout: DurationLike = timedelta(seconds=5)
     healthy_threshold: int = 2
     unhealthy_threshold: int = 3
-    deregistration_delay: timedelta = timedelta(seconds=30)
+    deregistration_delay: DurationLike = timedelta(seconds=30)
     access_logs: bool = True
     deletion_protection: bool = True
     web_acl_arn: str | None = None
+    domain: Domain | None = None
+    allowed_cidrs: tuple[str, ...] | None = None
+    idle_timeout: DurationLike | None = None
+    protocol_version: ProtocolVersion | None = None
+    healthy_grpc_codes: str = "12"
+    stickiness: DurationLike | None = None
+    slow_start: DurationLike | None = None
 
     def __post_init__(self) -> None:
         self.listener_settings()
@@ -203,12 +345,16 @@ class LoadBalancer:
     def listener_settings(self) -> ListenerSettings:
         return ListenerSettings(
             public=self.public,
+            certificate=self.certificate,
             certificate_arn=self.certificate_arn,
             port=self.port,
             allow_plain_http=self.allow_plain_http,
             access_logs=self.access_logs,
             deletion_protection=self.deletion_protection,
             web_acl_arn=self.web_acl_arn,
+            domain=self.domain,
+            allowed_cidrs=self.allowed_cidrs,
+            idle_timeout=self.idle_timeout,
         )
 
     def target_health(self) -> TargetHealth:
@@ -220,6 +366,10 @@ class LoadBalancer:
             healthy_threshold=self.healthy_threshold,
             unhealthy_threshold=self.unhealthy_threshold,
             deregistration_delay=self.deregistration_delay,
+            protocol_version=self.protocol_version,
+            healthy_grpc_codes=self.healthy_grpc_codes,
+            stickiness=self.stickiness,
+            slow_start=self.slow_start,
         )
 
 
@@ -259,16 +409,21 @@ class SharedLoadBalancer(Construct):
         *,
         cluster: NetworkedCluster,
         public: bool = True,
+        certificate: str | acm.ICertificate | None = None,
         certificate_arn: str | None = None,
         port: int | None = None,
         allow_plain_http: bool = False,
         access_logs: bool = True,
-        access_log_retention: timedelta = timedelta(days=365),
+        access_log_retention: DurationLike = timedelta(days=365),
         deletion_protection: bool = True,
         web_acl_arn: str | None = None,
+        domain: Domain | None = None,
+        allowed_cidrs: Sequence[str] | None = None,
+        idle_timeout: DurationLike | None = None,
     ) -> None:
         settings = ListenerSettings(
             public=public,
+            certificate=certificate,
             certificate_arn=certificate_arn,
             port=port,
             allow_plain_http=allow_plain_http,
@@ -276,6 +431,9 @@ class SharedLoadBalancer(Construct):
             access_log_retention=access_log_retention,
             deletion_protection=deletion_protection,
             web_acl_arn=web_acl_arn,
+            domain=domain,
+            allowed_cidrs=_cidr_tuple(allowed_cidrs),
+            idle_timeout=idle_timeout,
         )
         super().__init__(scope, id)
         self.settings = settings
@@ -299,27 +457,47 @@ class SharedLoadBalancer(Construct):
             ),
             drop_invalid_header_fields=True,
             deletion_protection=deletion_protection,
+            idle_timeout=_duration(optional_held(settings.idle_timeout)),
         )
+        self.certificate: acm.ICertificate | None = None
+        if isinstance(settings.certificate, str):
+            self.certificate = acm.Certificate.from_certificate_arn(
+                self, "Certificate", settings.certificate
+            )
+        elif settings.certificate is not None:
+            self.certificate = settings.certificate
+        elif domain is not None:
+            self.certificate = domain.certificate(self, "Certificate")
+        open_to_anywhere = public and settings.allowed_cidrs is None
         self.listener = self._add_listener("Listener", settings.listener_port, open_to_clients=True)
+        client_ports = [settings.listener_port]
         if settings.https and settings.listener_port == HTTPS_PORT:
             redirect = self.load_balancer.add_redirect(
-                source_port=HTTP_PORT, target_port=HTTPS_PORT, open=public
+                source_port=HTTP_PORT, target_port=HTTPS_PORT, open=open_to_anywhere
             )
             acknowledge(redirect, REDIRECT_ONLY_LISTENER)
-        if public:
+            client_ports.append(HTTP_PORT)
+        if open_to_anywhere:
             acknowledge(self.security_group, PUBLIC_LISTENER_INGRESS)
         else:
-            self.security_group.add_ingress_rule(
-                ec2.Peer.ipv4(self._vpc_cidr()),
-                ec2.Port.tcp(settings.listener_port),
-                "Clients inside the VPC",
-            )
+            for cidr in settings.allowed_cidrs or (self._vpc_cidr(),):
+                peer = ec2.Peer.ipv6(cidr) if ":" in cidr else ec2.Peer.ipv4(cidr)
+                for client_port in client_ports:
+                    self.security_group.add_ingress_rule(
+                        peer, ec2.Port.tcp(client_port), f"Clients from {cidr}"
+                    )
+            if any(cidr.endswith("/0") for cidr in settings.allowed_cidrs or ()):
+                acknowledge(self.security_group, PUBLIC_LISTENER_INGRESS)
+        if not public:
             acknowledge(self.load_balancer, INTERNAL_LOAD_BALANCER_WAF)
         if not settings.https:
             acknowledge(self, PLAIN_HTTP_OPT_IN)
+        self.alias_records = (
+            domain.add_alias_records(self, self.load_balancer) if domain is not None else []
+        )
         self.access_log_bucket: s3.Bucket | None = None
         if access_logs:
-            self.access_log_bucket = self._enable_access_logs(settings.access_log_retention)
+            self.access_log_bucket = self._enable_access_logs(held(settings.access_log_retention))
         if web_acl_arn is not None:
             wafv2.CfnWebACLAssociation(
                 self,
@@ -329,6 +507,20 @@ class SharedLoadBalancer(Construct):
             )
         self._priorities: dict[int, str] = {}
         self._test_listeners: dict[int, elbv2.ApplicationListener] = {}
+        CfnOutput(self, "Url", value=self.url, description=f"Where {self.node.path} listens")
+
+    @property
+    def url(self) -> str:
+        """``https://<domain>`` with a domain, else the load balancer's DNS name and port."""
+        scheme = "https" if self.settings.https else "http"
+        port = self.settings.listener_port
+        suffix = "" if port == (HTTPS_PORT if self.settings.https else HTTP_PORT) else f":{port}"
+        host = (
+            self.settings.domain.name
+            if self.settings.domain is not None
+            else self.load_balancer.load_balancer_dns_name
+        )
+        return f"{scheme}://{host}{suffix}"
 
     def route(
         self,
@@ -336,16 +528,21 @@ class SharedLoadBalancer(Construct):
         priority: int,
         host_headers: Sequence[str] = (),
         path_patterns: Sequence[str] = (),
-        health_check_path: str = "/",
+        health_check_path: str | None = None,
         healthy_http_codes: str = "200-399",
-        health_check_interval: timedelta = timedelta(seconds=10),
-        health_check_timeout: timedelta = timedelta(seconds=5),
+        health_check_interval: DurationLike = timedelta(seconds=10),
+        health_check_timeout: DurationLike = timedelta(seconds=5),
         healthy_threshold: int = 2,
         unhealthy_threshold: int = 3,
-        deregistration_delay: timedelta = timedelta(seconds=30),
+        deregistration_delay: DurationLike = timedelta(seconds=30),
+        protocol_version: ProtocolVersion | None = None,
+        healthy_grpc_codes: str = "12",
+        stickiness: DurationLike | None = None,
+        slow_start: DurationLike | None = None,
     ) -> Route:
         """A place for one service on this load balancer. ``priority`` (1 to 50000) orders the
-        rules; give at least one of ``host_headers`` and ``path_patterns``."""
+        rules; give at least one of ``host_headers`` and ``path_patterns``. The target settings
+        are :class:`TargetHealth`'s (``health_check_path`` is its ``path``)."""
         check_int_range("priority", priority, 1, 50000)
         if not host_headers and not path_patterns:
             raise InvalidParameterError(
@@ -367,6 +564,10 @@ class SharedLoadBalancer(Construct):
                 healthy_threshold=healthy_threshold,
                 unhealthy_threshold=unhealthy_threshold,
                 deregistration_delay=deregistration_delay,
+                protocol_version=protocol_version,
+                healthy_grpc_codes=healthy_grpc_codes,
+                stickiness=stickiness,
+                slow_start=slow_start,
             ),
         )
 
@@ -446,12 +647,12 @@ class SharedLoadBalancer(Construct):
                 else elbv2.ApplicationProtocol.HTTP
             ),
             certificates=(
-                [elbv2.ListenerCertificate.from_arn(settings.certificate_arn)]
-                if settings.certificate_arn is not None
+                [elbv2.ListenerCertificate.from_arn(self.certificate.certificate_arn)]
+                if self.certificate is not None
                 else None
             ),
             ssl_policy=elbv2.SslPolicy.RECOMMENDED_TLS if settings.https else None,
-            open=open_to_clients and settings.public,
+            open=open_to_clients and settings.public and settings.allowed_cidrs is None,
             default_action=elbv2.ListenerAction.fixed_response(
                 404, content_type="text/plain", message_body="Not found"
             ),
@@ -461,23 +662,7 @@ class SharedLoadBalancer(Construct):
         return self.cluster.vpc_cidr
 
     def _enable_access_logs(self, retention: timedelta) -> s3.Bucket:
-        bucket = s3.Bucket(
-            self,
-            "AccessLogs",
-            # ALB access logs support only SSE-S3.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            enforce_ssl=True,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            versioned=True,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            lifecycle_rules=[
-                s3.LifecycleRule(
-                    expiration=Duration.days(max(1, retention.days)),
-                    noncurrent_version_expiration=Duration.days(1),
-                )
-            ],
-        )
-        acknowledge(bucket, ACCESS_LOG_BUCKET)
+        bucket = access_log_bucket(self, retention)
         stack = Stack.of(self)
         if not Token.is_unresolved(stack.region):
             self.load_balancer.log_access_logs(bucket, ACCESS_LOG_PREFIX)
@@ -505,6 +690,28 @@ class SharedLoadBalancer(Construct):
         if bucket.policy is not None:
             self.load_balancer.node.add_dependency(bucket.policy)
         return bucket
+
+
+def access_log_bucket(scope: Construct, retention: timedelta) -> s3.Bucket:
+    """A bucket for load balancer access logs: SSE-S3 (all ELB log delivery supports), SSL
+    only, no public access, versioned, expiring after ``retention``."""
+    bucket = s3.Bucket(
+        scope,
+        "AccessLogs",
+        encryption=s3.BucketEncryption.S3_MANAGED,
+        enforce_ssl=True,
+        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+        versioned=True,
+        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+        lifecycle_rules=[
+            s3.LifecycleRule(
+                expiration=Duration.days(max(1, retention.days)),
+                noncurrent_version_expiration=Duration.days(1),
+            )
+        ],
+    )
+    acknowledge(bucket, ACCESS_LOG_BUCKET)
+    return bucket
 
 
 _ELB_ACCOUNTS_ID = "FargateConstructsElbLogAccounts"

@@ -19,20 +19,14 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
+from .durations import DurationLike, check_seconds, held, normalize_durations
 from .errors import InvalidParameterError
 
 MAX_TASKS_PER_SERVICE = 5000
 
 
-def _check_cooldown(parameter: str, value: timedelta) -> None:
-    seconds = value.total_seconds()
-    if not 0 <= seconds <= 3600 or seconds % 1:
-        raise InvalidParameterError(
-            parameter,
-            value,
-            "whole seconds from 0 to 3600",
-            nearest=f"{parameter}=timedelta(seconds={min(max(round(seconds), 0), 3600)})",
-        )
+def _check_cooldown(parameter: str, value: DurationLike) -> None:
+    check_seconds(parameter, held(value), 0, 3600)
 
 
 @dataclass(frozen=True)
@@ -50,8 +44,8 @@ class TargetTracking:
     cpu_percent: int | None = None
     memory_percent: int | None = None
     requests_per_target: int | None = None
-    scale_in_cooldown: timedelta = timedelta(seconds=300)
-    scale_out_cooldown: timedelta = timedelta(seconds=60)
+    scale_in_cooldown: DurationLike = timedelta(seconds=300)
+    scale_out_cooldown: DurationLike = timedelta(seconds=60)
     disable_scale_in: bool = False
 
     def __post_init__(self) -> None:
@@ -75,6 +69,7 @@ class TargetTracking:
                 "at least one target to track",
                 nearest="cpu_percent=60",
             )
+        normalize_durations(self, "scale_in_cooldown", "scale_out_cooldown")
         _check_cooldown("scale_in_cooldown", self.scale_in_cooldown)
         _check_cooldown("scale_out_cooldown", self.scale_out_cooldown)
 
@@ -120,13 +115,14 @@ class StepScaling:
 
     metric: cloudwatch.IMetric
     steps: tuple[Step, ...]
-    cooldown: timedelta = timedelta(seconds=60)
+    cooldown: DurationLike = timedelta(seconds=60)
     evaluation_periods: int = 1
     name: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "steps", tuple(self.steps))
         _check_steps(self.steps)
+        normalize_durations(self, "cooldown")
         _check_cooldown("cooldown", self.cooldown)
         if not 1 <= self.evaluation_periods <= 100:
             raise InvalidParameterError(
@@ -320,9 +316,11 @@ class AutoScaling:
                 add_policy(
                     policy_id,
                     disable_scale_in=tracking.disable_scale_in or None,
-                    scale_in_cooldown=Duration.seconds(tracking.scale_in_cooldown.total_seconds()),
+                    scale_in_cooldown=Duration.seconds(
+                        held(tracking.scale_in_cooldown).total_seconds()
+                    ),
                     scale_out_cooldown=Duration.seconds(
-                        tracking.scale_out_cooldown.total_seconds()
+                        held(tracking.scale_out_cooldown).total_seconds()
                     ),
                     **target,
                 )
@@ -332,7 +330,7 @@ class AutoScaling:
                 metric=step.metric,
                 scaling_steps=step.scaling_intervals(),
                 adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-                cooldown=Duration.seconds(step.cooldown.total_seconds()),
+                cooldown=Duration.seconds(held(step.cooldown).total_seconds()),
                 evaluation_periods=step.evaluation_periods,
             )
         for index, scheduled in enumerate(self.schedules, start=1):

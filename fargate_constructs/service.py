@@ -3,6 +3,7 @@ optional load balancer and a capacity strategy. Each concern lives in its own mo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -26,9 +27,25 @@ from .compliance import (
     ignore_lint_check,
 )
 from .deployment import Deployment, RollingDeployment
+from .durations import DurationLike, as_timedelta, describe, held
 from .errors import InvalidParameterError
-from .load_balancer import LoadBalancer, Route, SharedLoadBalancer, TargetHealth
+from .load_balancer import (
+    LoadBalancer,
+    ProtocolVersion,
+    Route,
+    SharedLoadBalancer,
+    TargetHealth,
+)
+from .network_load_balancer import NetworkLoadBalancer, ServiceNetworkLoadBalancer
 from .scaling import AutoScaling
+from .service_connect import (
+    SERVICE_CONNECT_LOG_PREFIX,
+    ServerEndpoint,
+    ServiceConnect,
+    configure,
+    open_edge,
+    resolve_endpoint,
+)
 from .task import FargateTaskWithRoles
 from .volumes import EFS_PORT
 
@@ -60,8 +77,10 @@ class FargateService(Construct):
     :param deployment: :class:`RollingDeployment` (default: circuit breaker with rollback,
         100/200 percent) or :class:`BlueGreenDeployment`, :class:`CanaryDeployment`,
         :class:`LinearDeployment` (these need a load balancer).
-    :param load_balancer: a :class:`LoadBalancer` of its own, or a
-        :meth:`SharedLoadBalancer.route`; the task needs a ``container_port``.
+    :param load_balancer: a :class:`LoadBalancer` of its own, a
+        :meth:`SharedLoadBalancer.route`, or a :class:`NetworkLoadBalancer` (rolling
+        deployments only); the task needs a port. None for a backend service, reached only
+        over Service Connect.
     :param capacity: FARGATE/FARGATE_SPOT strategy (default: all on demand).
     :param scaling: :class:`AutoScaling` between a minimum and maximum task count; then
         ``desired_count`` must stay None (deploys keep the running count).
@@ -71,15 +90,25 @@ class FargateService(Construct):
     :param alarm_thresholds: when the service's alarms fire.
     :param alarm_topic: SNS topic the alarms notify (they roll deployments back either way).
     :param health_check_grace_period: how long ECS ignores failing load balancer health checks
-        of a new task (default 15 s; only with a load balancer).
+        of a new task (default 15 s; only with a load balancer); ``timedelta`` or ``Duration``.
     :param service_name: physical name (default: generated).
     :param target_container: the container the load balancer sends traffic to (default: the
         task's main container).
     :param target_port: that container's port (default: its first port).
+    :param service_connect: :class:`ServiceConnect` to serve a port under a DNS name in the
+        cluster's namespace (the cluster needs ``service_connect_namespace``).
+    :param connects_to: Service Connect servers this service calls; each gets an ingress rule
+        for exactly its port from exactly this service's security group (also
+        :meth:`allow_from`).
+    :param az_rebalancing: let ECS move tasks to rebalance availability zones. Default: on
+        (what ECS picks for a new service when it can), off when ``max_healthy_percent`` is
+        100 (ECS refuses it then).
 
     Attributes (the L2 objects): :attr:`service`, :attr:`security_group`,
     :attr:`target_group`, :attr:`load_balancer`, :attr:`listener`, :attr:`attachment`,
-    :attr:`alarms`, :attr:`scalable_task_count`.
+    :attr:`alarms`, :attr:`scalable_task_count`, :attr:`network_load_balancer` (a
+    :class:`ServiceNetworkLoadBalancer`), :attr:`endpoint` (a Service Connect server's
+    :class:`ServerEndpoint`).
     """
 
     def __init__(
@@ -91,19 +120,25 @@ class FargateService(Construct):
         task: FargateTaskWithRoles,
         desired_count: int | None = None,
         deployment: Deployment | None = None,
-        load_balancer: LoadBalancer | Route | None = None,
+        load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None = None,
         capacity: Capacity | None = None,
         scaling: AutoScaling | None = None,
         service_alarms: bool = True,
         alarm_thresholds: AlarmThresholds | None = None,
         alarm_topic: sns.ITopic | None = None,
-        health_check_grace_period: timedelta = DEFAULT_GRACE_PERIOD,
+        health_check_grace_period: DurationLike = DEFAULT_GRACE_PERIOD,
         service_name: str | None = None,
         target_container: str | None = None,
         target_port: int | None = None,
+        service_connect: ServiceConnect | None = None,
+        connects_to: Sequence[FargateService] = (),
+        az_rebalancing: bool | None = None,
     ) -> None:
         deployment = deployment or RollingDeployment()
         capacity = capacity or Capacity()
+        health_check_grace_period = as_timedelta(
+            "health_check_grace_period", health_check_grace_period
+        )
         _check_inputs(
             scope,
             cluster,
@@ -128,6 +163,9 @@ class FargateService(Construct):
                 given="load_balancer=None",
             )
         _check_file_systems(task, cluster)
+        _check_load_balancer_fit(load_balancer, deployment, task, self.target)
+        rebalancing = _az_rebalancing(az_rebalancing, deployment)
+        endpoint = _check_service_connect(cluster, task, service_connect, connects_to, id)
         super().__init__(scope, id)
         self.cluster = cluster
         self.task = task
@@ -136,9 +174,10 @@ class FargateService(Construct):
         self.scaling = scaling
         self.desired_count = DEFAULT_DESIRED_COUNT if desired_count is None else desired_count
         alarm_prefix = alarm_name_prefix(self)
+        has_alb = isinstance(load_balancer, LoadBalancer | Route)
         rollback_alarms = tuple(
             f"{alarm_prefix}-{kind}"
-            for kind in ServiceAlarms.rollback_kinds(load_balancer is not None)
+            for kind in ServiceAlarms.rollback_kinds(has_alb)
             if service_alarms
         )
 
@@ -146,6 +185,7 @@ class FargateService(Construct):
             self,
             "SecurityGroup",
             vpc=cluster.vpc,
+            # Changing a group description replaces the group: keep this text as it is.
             description="Service tasks: in from the load balancer only",
             allow_all_outbound=True,
         )
@@ -169,17 +209,45 @@ class FargateService(Construct):
             enable_execute_command=task.enable_exec or None,
             propagate_tags=ecs.PropagatedTagSource.SERVICE,
             enable_ecs_managed_tags=True,
+            availability_zone_rebalancing=(
+                ecs.AvailabilityZoneRebalancing.ENABLED
+                if rebalancing
+                else ecs.AvailabilityZoneRebalancing.DISABLED
+            ),
             **deployment.service_props(rollback_alarms),
         )
         # The capacity providers must be associated with the cluster before the service uses them.
         self.service.node.add_dependency(cluster.capacity_providers)
+        self._servers: set[str] = set()
         for volume in task.efs_volumes:
             volume.file_system.connections.allow_from(
                 self.security_group, ec2.Port.tcp(EFS_PORT), "NFS from the service's tasks"
             )
 
+        self.endpoint: ServerEndpoint | None = endpoint
+        self._service_connect_on = False
+        if service_connect is not None:
+            assert endpoint is not None
+            cluster.service_connect_names[endpoint.dns_name] = self.node.path
+            self._enable_service_connect(service_connect)
+        for server in connects_to:
+            server.allow_from(self)
+
         self.attachment: LoadBalancerAttachment | None = None
-        if load_balancer is not None:
+        self.network_load_balancer: ServiceNetworkLoadBalancer | None = None
+        if isinstance(load_balancer, NetworkLoadBalancer):
+            assert self.target is not None
+            self.network_load_balancer = ServiceNetworkLoadBalancer(
+                self,
+                "NetworkLoadBalancer",
+                settings=load_balancer,
+                cluster=cluster,
+                service=self.service,
+                tasks=self.security_group,
+                container_name=self.target[0],
+                target_port=self.target[1],
+            )
+        elif load_balancer is not None:
             self.attachment = self._attach(load_balancer)
 
         self.alarms: ServiceAlarms | None = None
@@ -199,6 +267,70 @@ class FargateService(Construct):
         if scaling is not None:
             self.scalable_task_count = scaling.apply(self.service, self.target_group)
         cluster.services.append(self)
+
+    def allow_from(self, client: FargateService) -> None:
+        """Let ``client`` call this Service Connect server: an ingress rule for exactly this
+        service's port from exactly ``client``'s security group, Service Connect turned on for
+        ``client`` (as a client, if it is not a server too), and ``client`` deployed after this
+        service so its tasks start knowing this endpoint."""
+        if not isinstance(client, FargateService):
+            raise InvalidParameterError(
+                "connects_to", type(client).__name__, "FargateService objects"
+            )
+        if self.endpoint is None:
+            raise InvalidParameterError(
+                "connects_to",
+                self.node.path,
+                "Service Connect servers (services with service_connect=ServiceConnect(...))",
+                given=f"client {client.node.path}",
+                nearest=f"FargateService(..., service_connect=ServiceConnect()) for {self.node.id}",
+            )
+        if client is self:
+            raise InvalidParameterError(
+                "connects_to", self.node.path, "other services (a task reaches itself locally)"
+            )
+        if client.cluster is not self.cluster:
+            raise InvalidParameterError(
+                "connects_to",
+                self.node.path,
+                "servers in the client's cluster and Service Connect namespace "
+                f"({client.cluster.node.path}); this one is in {self.cluster.node.path}",
+                given=f"client {client.node.path}",
+            )
+        if self.node.path in client._servers:
+            return
+        client._servers.add(self.node.path)
+        client._enable_service_connect(None)
+        open_edge(client, self, self.endpoint.container_port)
+        client.service.node.add_dependency(self.service)
+
+    def _enable_service_connect(self, settings: ServiceConnect | None) -> None:
+        if self._service_connect_on:
+            return
+        self._service_connect_on = True
+        namespace = self.cluster.namespace
+        assert namespace is not None
+        configure(
+            self.service,
+            namespace_arn=namespace.namespace_arn,
+            log_driver=ecs.LogDriver.aws_logs(
+                stream_prefix=SERVICE_CONNECT_LOG_PREFIX, log_group=self.task.log_group
+            ),
+            settings=settings,
+            endpoint=self.endpoint,
+        )
+
+    @property
+    def url(self) -> str | None:
+        """Where clients reach this service: its load balancer's URL, or a Service Connect
+        server's ``http://<dns name>:<port>``; None for a service reachable by neither."""
+        if self.attachment is not None:
+            return self.attachment.shared.url
+        if self.network_load_balancer is not None:
+            return self.network_load_balancer.url
+        if self.endpoint is not None:
+            return f"http://{self.endpoint.address}"
+        return None
 
     @property
     def peak_tasks(self) -> int:
@@ -257,11 +389,12 @@ class FargateService(Construct):
         shared.claim_priority(route.priority, self.node.path)
         assert self.target is not None
         container_name, port = self.target
+        version = self._protocol_version(route, shared)
 
-        blue = self._target_group("TargetGroup", port, route.health)
+        blue = self._target_group("TargetGroup", port, route.health, version)
         green = None
         if self.deployment.needs_alternate_target:
-            green = self._target_group("GreenTargetGroup", port, route.health)
+            green = self._target_group("GreenTargetGroup", port, route.health, version)
         action = _forward(blue, green)
         rule = elbv2.ApplicationListenerRule(
             self,
@@ -311,7 +444,7 @@ class FargateService(Construct):
         return LoadBalancerAttachment(shared, blue, rule, route.health, green, test_rule)
 
     def _target_group(
-        self, id: str, port: int, health: TargetHealth
+        self, id: str, port: int, health: TargetHealth, version: ProtocolVersion
     ) -> elbv2.ApplicationTargetGroup:
         return elbv2.ApplicationTargetGroup(
             self,
@@ -320,8 +453,28 @@ class FargateService(Construct):
             port=port,
             protocol=elbv2.ApplicationProtocol.HTTP,
             target_type=elbv2.TargetType.IP,
-            **health.target_group_props(),  # type: ignore[arg-type]
+            **health.target_group_props(version),
         )
+
+    def _protocol_version(self, route: Route, shared: SharedLoadBalancer) -> ProtocolVersion:
+        """HTTP2 and gRPC reach targets only from an HTTPS listener (ELB's rule)."""
+        assert self.target is not None
+        container, port_number = self.target
+        port = next(p for p in self.task.specs[container].port_list if p.port == port_number)
+        app_protocol = port.app_protocol.value if port.app_protocol is not None else None
+        version = route.health.resolved_version(app_protocol)
+        if version is not ProtocolVersion.HTTP1 and not shared.settings.https:
+            raise InvalidParameterError(
+                "protocol_version",
+                f"ProtocolVersion.{version.name}",
+                "HTTP1 behind a plain-HTTP listener: an ALB sends HTTP/2 and gRPC to targets "
+                "only from an HTTPS listener",
+                given=f"load balancer {shared.node.path} with allow_plain_http=True"
+                + (f", port app_protocol={app_protocol}" if app_protocol else ""),
+                nearest="certificate=... (or domain=Domain(...)) on the load balancer, or "
+                "protocol_version=ProtocolVersion.HTTP1",
+            )
+        return version
 
     def _load_balancer_role(self) -> iam.Role:
         """The role ECS uses to shift traffic between the target groups, trusted only by ECS
@@ -360,7 +513,7 @@ def _forward(
 def _check_scaling(
     scaling: AutoScaling | None,
     desired_count: int | None,
-    load_balancer: LoadBalancer | Route | None,
+    load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None,
 ) -> None:
     if scaling is None:
         return
@@ -372,12 +525,13 @@ def _check_scaling(
             "and max_capacity, and a fixed count would reset it on every deploy",
             nearest=f"desired_count=None, scaling=AutoScaling(min_capacity={desired_count}, ...)",
         )
-    if scaling.needs_load_balancer and load_balancer is None:
+    if scaling.needs_load_balancer and not isinstance(load_balancer, LoadBalancer | Route):
         raise InvalidParameterError(
             "requests_per_target",
             scaling.target_tracking.requests_per_target if scaling.target_tracking else None,
-            "None for a service without a load balancer: it tracks ALB requests per target",
-            given="load_balancer=None",
+            "None for a service without an application load balancer: it tracks ALB "
+            "requests per target",
+            given=f"load_balancer={type(load_balancer).__name__ if load_balancer else None}",
             nearest="cpu_percent=60",
         )
 
@@ -388,7 +542,7 @@ def _check_inputs(
     task: FargateTaskWithRoles,
     desired_count: int | None,
     deployment: Deployment,
-    load_balancer: LoadBalancer | Route | None,
+    load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None,
     capacity: Capacity,
     grace_period: timedelta,
 ) -> None:
@@ -409,10 +563,10 @@ def _check_inputs(
     if not timedelta(0) <= grace_period <= MAX_GRACE_PERIOD or grace_period.total_seconds() % 1:
         raise InvalidParameterError(
             "health_check_grace_period",
-            grace_period,
+            describe(grace_period),
             "whole seconds from 0 to 2147483647",
             nearest="health_check_grace_period="
-            f"timedelta(seconds={max(0, round(grace_period.total_seconds()))})",
+            f"Duration.seconds({max(0, round(grace_period.total_seconds()))})",
         )
     _check_same_place(scope, "cluster", cluster)
     _check_same_place(scope, "task", task)
@@ -425,6 +579,99 @@ def _check_inputs(
                 "a shared load balancer in the service's VPC (its targets are task IPs)",
                 given=f"cluster={cluster.node.path}",
             )
+
+
+def _check_load_balancer_fit(
+    load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None,
+    deployment: Deployment,
+    task: FargateTaskWithRoles,
+    target: tuple[str, int] | None,
+) -> None:
+    if isinstance(load_balancer, NetworkLoadBalancer):
+        if deployment.needs_alternate_target:
+            raise InvalidParameterError(
+                "deployment",
+                f"{type(deployment).__name__}(...)",
+                "RollingDeployment(...) with a NetworkLoadBalancer: ECS can shift NLB traffic "
+                "(with ten-minute waits per shift), but this library implements blue/green, "
+                "canary and linear for application load balancers only",
+                given="load_balancer=NetworkLoadBalancer(...)",
+                nearest="deployment=RollingDeployment()",
+            )
+        assert target is not None
+        container, port = target
+        load_balancer.check_target(container, task.specs[container].port_list, port)
+        return
+    health = None
+    if isinstance(load_balancer, LoadBalancer):
+        health = load_balancer.target_health()
+    elif isinstance(load_balancer, Route):
+        health = load_balancer.health
+    if health is not None and health.stickiness is not None and deployment.splits_traffic:
+        raise InvalidParameterError(
+            "stickiness",
+            describe(held(health.stickiness)),
+            "None with a canary or linear deployment: while traffic is split, ALB picks the "
+            "target group per request, so a sticky client would bounce between old and new "
+            "tasks (ECS allows it; this library refuses it)",
+            given=f"deployment={type(deployment).__name__}(...)",
+            nearest="deployment=BlueGreenDeployment() (all at once), or stickiness=None",
+        )
+
+
+def _az_rebalancing(requested: bool | None, deployment: Deployment) -> bool:
+    max_percent: int = getattr(deployment, "max_healthy_percent", 200)
+    if requested is None:
+        return max_percent > 100
+    if not isinstance(requested, bool):
+        raise InvalidParameterError("az_rebalancing", requested, "True, False or None")
+    if requested and max_percent <= 100:
+        raise InvalidParameterError(
+            "az_rebalancing",
+            True,
+            "False or None when max_healthy_percent is 100: ECS rebalances by starting a task "
+            "in the emptier zone before stopping one, so it needs room above 100%",
+            given=f"max_healthy_percent={max_percent}",
+            nearest="az_rebalancing=None, or RollingDeployment(max_healthy_percent=200)",
+        )
+    return requested
+
+
+def _check_service_connect(
+    cluster: NetworkedCluster,
+    task: FargateTaskWithRoles,
+    settings: ServiceConnect | None,
+    connects_to: Sequence[FargateService],
+    service_id: str,
+) -> ServerEndpoint | None:
+    if settings is not None and not isinstance(settings, ServiceConnect):
+        raise InvalidParameterError(
+            "service_connect", type(settings).__name__, "a ServiceConnect(...) or None"
+        )
+    if isinstance(connects_to, str) or not isinstance(connects_to, list | tuple):
+        raise InvalidParameterError(
+            "connects_to", type(connects_to).__name__, "a list of FargateService objects"
+        )
+    if (settings is not None or connects_to) and cluster.namespace is None:
+        raise InvalidParameterError(
+            "service_connect" if settings is not None else "connects_to",
+            "ServiceConnect(...)" if settings is not None else f"{len(connects_to)} services",
+            "a cluster with a Service Connect namespace",
+            given=f"cluster={cluster.node.path} without service_connect_namespace",
+            nearest="NetworkedCluster(..., service_connect_namespace='internal')",
+        )
+    if settings is None:
+        return None
+    endpoint = resolve_endpoint(settings, service_id, task.named_ports())
+    owner = cluster.service_connect_names.get(endpoint.dns_name)
+    if owner is not None:
+        raise InvalidParameterError(
+            "dns_name",
+            endpoint.dns_name,
+            f"a DNS name no other server uses in the namespace (taken by {owner})",
+            nearest=f"dns_name={endpoint.dns_name + '-2'!r}",
+        )
+    return endpoint
 
 
 def _check_file_systems(task: FargateTaskWithRoles, cluster: NetworkedCluster) -> None:

@@ -296,6 +296,20 @@ class FargateTaskWithRoles(Construct):
     def efs_volumes(self) -> tuple[EfsVolume, ...]:
         return tuple(volume for volume in self.volumes if isinstance(volume, EfsVolume))
 
+    def named_ports(self) -> dict[str, tuple[str, Port]]:
+        """Every port of the task by its port mapping name, with its container; the main
+        container's ports come first."""
+        order = [
+            self.main_container_name,
+            *(n for n in self.specs if n != self.main_container_name),
+        ]
+        return {
+            port.name: (name, port)
+            for name in order
+            for port in self.specs[name].port_list
+            if port.name is not None
+        }
+
     def target(
         self, container: str | None = None, port: int | None = None, *, requested_by: str = "?"
     ) -> tuple[str, int]:

@@ -3,6 +3,7 @@ parameter, never a ``TypeError`` from deep inside the library or jsii."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 from typing import Any
 
@@ -86,3 +87,24 @@ def check_int_range(parameter: str, value: Any, low: int, high: int, *, name: st
             nearest=f"{name or parameter}={min(max(number, low), high)}",
         )
     return number
+
+
+def check_cidrs(parameter: str, value: Any) -> tuple[str, ...]:
+    """IPv4 and IPv6 networks in CIDR notation with no host bits set."""
+    import ipaddress
+
+    cidrs = expect_str_tuple(parameter, value)
+    for cidr in cidrs:
+        try:
+            ipaddress.ip_network(cidr, strict=True)
+        except ValueError as error:
+            nearest = None
+            with contextlib.suppress(ValueError):
+                nearest = f"{ipaddress.ip_network(cidr.strip(), strict=False)}"
+            raise InvalidParameterError(
+                parameter,
+                cidr,
+                f"IPv4 or IPv6 networks in CIDR notation, e.g. '203.0.113.0/24' ({error})",
+                nearest=repr(nearest) if nearest else None,
+            ) from None
+    return cidrs

@@ -153,7 +153,7 @@ def test_batch_stack_runs_on_a_schedule_and_through_a_launcher(synth: ExampleApp
 
 
 def test_a_given_certificate_is_used_instead_of_requesting_one() -> None:
-    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/abcd"
+    arn = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
     app = make_app(certificate_arn=arn)
     web = load_example_app().build(app)["FargateWeb"]
     template = Template.from_stack(web)

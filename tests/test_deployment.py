@@ -20,7 +20,7 @@ from fargate_constructs import (
     TargetHealth,
 )
 
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/abc"
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 
 
 def test_rolling_defaults_are_safe() -> None:
@@ -62,7 +62,7 @@ def test_service_alarms_join_the_users_alarms_unless_turned_off() -> None:
         (
             RollingDeployment,
             {"bake_time": timedelta(minutes=1441)},
-            ["bake_time=", "0 to 1440", "timedelta(minutes=1440)"],
+            ["bake_time=", "0 to 1440", "Duration.minutes(1440)"],
         ),
         (RollingDeployment, {"alarm_names": ("",)}, ["alarm_names=''"]),
         (BlueGreenDeployment, {"bake_time": timedelta(seconds=90)}, ["whole minutes"]),
@@ -138,7 +138,7 @@ def test_bad_capacity_is_explained(props: dict[str, int], fragment: str) -> None
 @pytest.mark.parametrize(
     ("props", "fragment"),
     [
-        ({}, "certificate_arn=None is not valid; allowed: an ACM certificate ARN"),
+        ({}, "certificate=None is not valid; allowed: an ACM certificate"),
         ({"certificate_arn": "arn:aws:iam::123:server-certificate/x"}, "an ACM certificate ARN"),
         ({"certificate_arn": CERT, "port": 70000}, "port=70000"),
         ({"certificate_arn": CERT, "health_check_path": "health"}, "health_check_path='health'"),
