@@ -339,6 +339,15 @@ class LoadBalancer:
     slow_start: DurationLike | None = None
 
     def __post_init__(self) -> None:
+        normalize_durations(
+            self,
+            "health_check_interval",
+            "health_check_timeout",
+            "deregistration_delay",
+            "idle_timeout",
+            "stickiness",
+            "slow_start",
+        )
         self.listener_settings()
         self.target_health()
 

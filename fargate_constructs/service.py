@@ -461,7 +461,7 @@ class FargateService(Construct):
         assert self.target is not None
         container, port_number = self.target
         port = next(p for p in self.task.specs[container].port_list if p.port == port_number)
-        app_protocol = port.app_protocol.value if port.app_protocol is not None else None
+        app_protocol = port.app_protocol.name if port.app_protocol is not None else None
         version = route.health.resolved_version(app_protocol)
         if version is not ProtocolVersion.HTTP1 and not shared.settings.https:
             raise InvalidParameterError(

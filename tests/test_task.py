@@ -357,7 +357,9 @@ def test_container_logs_to_its_own_encrypted_log_group_and_has_writable_tmp(
         {"ContainerPath": "/tmp", "ReadOnly": False, "SourceVolume": "tmp"}
     ]
     assert props["Volumes"] == [{"Name": "tmp"}]
-    assert container["PortMappings"] == [{"ContainerPort": 8080, "Name": "app-8080", "Protocol": "tcp"}]
+    assert container["PortMappings"] == [
+        {"ContainerPort": 8080, "Name": "app-8080", "Protocol": "tcp"}
+    ]
     group = synth.resources("Main", "AWS::Logs::LogGroup")[log_group]["Properties"]
     assert group["RetentionInDays"] == 365
     assert group["KmsKeyId"] == {
