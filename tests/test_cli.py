@@ -37,6 +37,10 @@ TEMPLATE = {
             "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
             "Properties": {"Type": "application"},
         },
+        "Nlb": {
+            "Type": "AWS::ElasticLoadBalancingV2::LoadBalancer",
+            "Properties": {"Type": "network"},
+        },
         "Endpoint": {
             "Type": "AWS::EC2::VPCEndpoint",
             "Properties": {"VpcEndpointType": "Interface", "SubnetIds": ["a", "b"]},
@@ -82,13 +86,14 @@ def cdk_out(tmp_path: Path) -> Path:
 
 
 # Hand-computed with the us-east-1 table: x86 $0.04048/vCPU-h + $0.004445/GB-h, ARM64 $0.03238 +
-# $0.00356, 730 h, NAT $0.045/h, ALB $0.0225/h, interface endpoint $0.01/h per AZ, Spot 50-70% off.
+# $0.00356, 730 h, NAT $0.045/h, ALB and NLB $0.0225/h each, interface endpoint $0.01/h per AZ,
+# Spot 50-70% off.
 SERVICE_A = 3 * (1 * 0.04048 + 2 * 0.004445) * 730  # 108.1203
 SERVICE_B_TASK = (0.5 * 0.03238 + 1 * 0.00356) * 730  # 14.4175 per task-month
 SERVICE_B_LOW = 1 * SERVICE_B_TASK  # min 1: the on-demand base
 # max 4: base 1 on demand, 3 split 1:3 -> 2.25 on Spot (56.25%), Spot at the smaller 50% discount
 SERVICE_B_HIGH = (4 - 2.25 + 2.25 * 0.5) * SERVICE_B_TASK
-FIXED = 730 * (0.045 + 0.0225 + 2 * 0.01)  # 63.875
+FIXED = 730 * (0.045 + 0.0225 + 0.0225 + 2 * 0.01)  # 80.30
 
 
 def test_cost_matches_hand_computation(cdk_out: Path) -> None:
@@ -100,7 +105,7 @@ def test_cost_matches_hand_computation(cdk_out: Path) -> None:
     assert by_name["ServiceB"].monthly_low == pytest.approx(SERVICE_B_LOW)
     assert by_name["ServiceB"].monthly_high == pytest.approx(SERVICE_B_HIGH)
     assert by_name["ServiceB"].spot_share == pytest.approx(0.5625)
-    assert (cost.nat_gateways, cost.load_balancers, cost.interface_endpoint_azs) == (1, 1, 2)
+    assert (cost.nat_gateways, cost.load_balancers, cost.interface_endpoint_azs) == (1, 2, 2)
     assert cost.fixed_monthly == pytest.approx(FIXED)
     assert cost.monthly_low == pytest.approx(FIXED + SERVICE_A + SERVICE_B_LOW)
     assert cost.monthly_high == pytest.approx(FIXED + SERVICE_A + SERVICE_B_HIGH)

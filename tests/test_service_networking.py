@@ -404,7 +404,9 @@ def test_logical_ids_are_stable(synth: Synthesized) -> None:
     assert_logical_ids(
         synth.templates["Shop"].to_json(),
         {
-            "NetworkClusterDefaultServiceDiscoveryNamespace": "AWS::ServiceDiscovery::HttpNamespace",
+            "NetworkClusterDefaultServiceDiscoveryNamespace": (
+                "AWS::ServiceDiscovery::HttpNamespace"
+            ),
             "WebServiceConnectToShopOrders[0-9A-F]{8}": "AWS::EC2::SecurityGroupIngress",
             "WebLoadBalancerCertificate": "AWS::CertificateManager::Certificate",
             "WebLoadBalancerAliasshopexamplecom": "AWS::Route53::RecordSet",
@@ -542,12 +544,12 @@ class Bad:
             service_connect=ServiceConnect(),
         )
 
-    def service(self, id: str, port: Port = Port(8080), **props: Any) -> FargateService:
+    def service(self, id: str, port: Port | None = None, **props: Any) -> FargateService:
         return FargateService(
             self.stack,
             id,
             cluster=props.pop("cluster", self.cluster),
-            task=task(self.stack, f"{id}Task", port),
+            task=task(self.stack, f"{id}Task", port or Port(8080)),
             **props,
         )
 
@@ -594,7 +596,7 @@ def test_an_unknown_port_name_is_refused(bad: Bad) -> None:
 
 
 def test_a_port_name_used_twice_in_a_task_is_refused(bad: Bad) -> None:
-    with pytest.raises(InvalidParameterError, match="port name='web'.*used once in the task"):
+    with pytest.raises(InvalidParameterError, match=r"port name='web'.*used once in the task"):
         FargateTaskWithRoles(
             bad.stack,
             "Twice",
@@ -644,7 +646,7 @@ def test_a_network_load_balancer_needs_the_port_transport(bad: Bad) -> None:
 
 
 def test_az_rebalancing_needs_room_above_100_percent(bad: Bad) -> None:
-    with pytest.raises(InvalidParameterError, match="az_rebalancing=True.*max_healthy_percent"):
+    with pytest.raises(InvalidParameterError, match=r"az_rebalancing=True.*max_healthy_percent"):
         bad.service(
             "Tight",
             az_rebalancing=True,

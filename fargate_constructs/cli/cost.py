@@ -1,7 +1,7 @@
 """Monthly cost estimate per stack, from synthesized templates and the packaged price table.
 
 Counted: Fargate services' tasks (vCPU and memory x tasks x the architecture's rate, extra ephemeral
-storage; the Spot share as a range), NAT gateways, application load balancers and interface
+storage; the Spot share as a range), NAT gateways, application and network load balancers and interface
 VPC endpoints, by the hour. Not counted: data processed (NAT, endpoints), load balancer capacity
 units, CloudWatch, logs, KMS, S3, and one-off tasks (their run time is not in a template).
 A month is the table's hours_per_month.
@@ -113,11 +113,15 @@ def stack_cost(stack: StackTemplate, prices: PriceTable | None = None) -> StackC
             )
         )
     nat = sum(1 for _ in stack.of_type("AWS::EC2::NatGateway"))
-    albs = sum(
-        1
+    balancer_hours = {
+        "application": "application_load_balancer",
+        "network": "network_load_balancer",
+    }
+    balancers = [
+        balancer_hours[props.get("Type", "application")]
         for _, props in stack.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
-        if props.get("Type", "application") == "application"
-    )
+        if props.get("Type", "application") in balancer_hours
+    ]
     endpoint_azs = sum(
         len(props.get("SubnetIds", []))
         for _, props in stack.of_type("AWS::EC2::VPCEndpoint")
@@ -125,10 +129,10 @@ def stack_cost(stack: StackTemplate, prices: PriceTable | None = None) -> StackC
     )
     fixed = hours * (
         nat * prices.raw["nat_gateway"]["hour"]
-        + albs * prices.raw["application_load_balancer"]["hour"]
+        + sum(prices.raw[kind]["hour"] for kind in balancers)
         + endpoint_azs * prices.raw["interface_endpoint"]["hour_per_az"]
     )
-    return StackCost(stack.name, services, nat, albs, endpoint_azs, fixed)
+    return StackCost(stack.name, services, nat, len(balancers), endpoint_azs, fixed)
 
 
 def _spot_share(strategy: list[dict[str, Any]], tasks: int) -> float:
