@@ -2,8 +2,8 @@
 
 Counted: Fargate services' tasks (vCPU and memory x tasks x the architecture's rate, extra ephemeral
 storage; the Spot share as a range), NAT gateways, application and network load balancers and
-interface VPC endpoints, by the hour. Not counted: data processed (NAT, endpoints), load balancer capacity
-units, CloudWatch, logs, KMS, S3, and one-off tasks (their run time is not in a template).
+interface VPC endpoints, by the hour. Not counted: data processed (NAT, endpoints), load balancer
+capacity units, CloudWatch, logs, KMS, S3, and one-off tasks (their run time is not in a template).
 A month is the table's hours_per_month.
 """
 
