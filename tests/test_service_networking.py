@@ -5,6 +5,7 @@ UDP, TLS), a custom domain, source restrictions. Synthesized once per module."""
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -659,3 +660,19 @@ def test_grpc_protocol_version_can_be_chosen_on_a_route() -> None:
     props = route_health.target_group_props(route_health.resolved_version(None))
     assert props["health_check"].healthy_grpc_codes == "12"
     assert props["health_check"].path == "/AWS.ALB/healthcheck"
+
+
+def test_diagram_shows_service_connect_calls_and_nlb_traffic(synth: Synthesized) -> None:
+    from fargate_constructs.cli.cloud_assembly import read_assembly
+    from fargate_constructs.cli.diagram import mermaid
+
+    text = mermaid(read_assembly(Path(synth.app.synth().directory)))
+    web, orders, stock = (
+        synth.logical_id(s.service) for s in (synth.web, synth.orders, synth.stock)
+    )
+    assert f'{web} -->|"calls orders:50051"| {orders}' in text.replace("Shop_", "")
+    assert f'{web} -->|"calls stock:80"| {stock}' in text.replace("Shop_", "")
+    nlb = synth.mqtt.network_load_balancer
+    assert nlb is not None
+    lb, group = synth.logical_id(nlb.load_balancer), synth.logical_id(nlb.target_group)
+    assert f"{lb} -- 1883 --> {group}" in text.replace("Edge_", "")

@@ -5,6 +5,7 @@ and who may start the tasks (identities allowed to pass the task roles)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from .cloud_assembly import StackTemplate, mentions, ref_id
@@ -95,15 +96,20 @@ def stack_lines(stack: StackTemplate) -> list[str]:
         for listener_id, listener in stack.of_type("AWS::ElasticLoadBalancingV2::Listener"):
             if ref_id(listener.get("LoadBalancerArn")) != lb_id:
                 continue
-            for _, rule in stack.of_type("AWS::ElasticLoadBalancingV2::ListenerRule"):
-                if ref_id(rule.get("ListenerArn")) != listener_id:
-                    continue
-                for group_id, _ in stack.of_type("AWS::ElasticLoadBalancingV2::TargetGroup"):
-                    if mentions(rule.get("Actions"), group_id):
-                        port = listener.get("Port")
-                        edges.append(f"  {n(lb_id)} -- {port} --> {n(group_id)}")
+            actions = [listener.get("DefaultActions")]
+            actions += [
+                rule.get("Actions")
+                for _, rule in stack.of_type("AWS::ElasticLoadBalancingV2::ListenerRule")
+                if ref_id(rule.get("ListenerArn")) == listener_id
+            ]
+            for group_id, _ in stack.of_type("AWS::ElasticLoadBalancingV2::TargetGroup"):
+                if any(mentions(action, group_id) for action in actions):
+                    port = listener.get("Port")
+                    edges.append(f"  {n(lb_id)} -- {port} --> {n(group_id)}")
     for group_id, _ in stack.of_type("AWS::ElasticLoadBalancingV2::TargetGroup"):
         lines.append(f"    {n(group_id)}[{_label(f'target group {_short(group_id)}')}]")
+
+    edges += _service_connect_edges(stack, n)
 
     policies = dict(stack.of_type("AWS::ApplicationAutoScaling::ScalingPolicy"))
     targets = dict(stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget"))
@@ -153,6 +159,35 @@ def stack_lines(stack: StackTemplate) -> list[str]:
     lines.append("  end")
     unique_edges = list(dict.fromkeys(edges))
     return lines + unique_edges
+
+
+def _service_connect_edges(stack: StackTemplate, n: Callable[[str], str]) -> list[str]:
+    """``client -- calls name:port --> server`` for each Service Connect server a service may
+    call: an ingress rule into the server's group from the client's group on a served port."""
+    groups: dict[str, str] = {}
+    servers: dict[str, dict[int, str]] = {}
+    for service_id, service in stack.of_type("AWS::ECS::Service"):
+        awsvpc = service.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
+        for group in awsvpc.get("SecurityGroups", []):
+            group_id = ref_id(group)
+            if group_id:
+                groups[group_id] = service_id
+        config = service.get("ServiceConnectConfiguration", {})
+        for served in config.get("Services", []):
+            for alias in served.get("ClientAliases", []):
+                servers.setdefault(service_id, {})[alias.get("Port")] = (
+                    f"{alias.get('DnsName')}:{alias.get('Port')}"
+                )
+    edges = []
+    for _, rule in stack.of_type("AWS::EC2::SecurityGroupIngress"):
+        server = groups.get(ref_id(rule.get("GroupId")) or "")
+        client = groups.get(ref_id(rule.get("SourceSecurityGroupId")) or "")
+        if server in servers and client is not None:
+            names = servers[server]
+            # Rules open the container port; the name carries the alias port clients use.
+            name = names.get(rule.get("FromPort", 0)) or next(iter(names.values()))
+            edges.append(f"  {n(client)} -->|{_label('calls ' + name)}| {n(server)}")
+    return edges
 
 
 def _launchers(stack: StackTemplate, task_role_ids: set[str]) -> dict[str, set[str]]:
