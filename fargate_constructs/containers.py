@@ -17,7 +17,7 @@ from datetime import timedelta
 from enum import StrEnum
 from typing import Any
 
-from .durations import as_timedelta, check_seconds
+from .durations import DurationLike, as_timedelta, check_seconds
 from .errors import InvalidParameterError
 from .validation import (
     check_int_range,
@@ -191,10 +191,10 @@ class HealthCheck:
     """
 
     command: tuple[str, ...]
-    interval: timedelta = timedelta(seconds=30)
-    timeout: timedelta = timedelta(seconds=5)
+    interval: DurationLike = timedelta(seconds=30)
+    timeout: DurationLike = timedelta(seconds=5)
     retries: int = 3
-    start_period: timedelta = timedelta(0)
+    start_period: DurationLike = timedelta(0)
 
     def __post_init__(self) -> None:
         command = expect_str_tuple("health_check.command", self.command)
@@ -287,7 +287,7 @@ class Container:
     readonly_root_filesystem: bool | None = None
     writable_paths: tuple[str, ...] = DEFAULT_WRITABLE_PATHS
     mounts: tuple[Mount, ...] = ()
-    stop_timeout: Any = None
+    stop_timeout: DurationLike | None = None
     registry_credentials: Any = None
 
     def __post_init__(self) -> None:

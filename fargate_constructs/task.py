@@ -29,6 +29,7 @@ from .containers import (
     check_containers,
     is_root_user,
 )
+from .durations import held
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
 from .roles import ECS_TASKS_SERVICE, ManagedPolicyRole, ecs_tasks_principal
@@ -385,7 +386,7 @@ class FargateTaskWithRoles(Construct):
                 else None
             ),
             "stop_timeout": (
-                Duration.seconds(spec.stop_timeout.total_seconds())
+                Duration.seconds(held(spec.stop_timeout).total_seconds())
                 if spec.stop_timeout is not None
                 else None
             ),
@@ -829,10 +830,10 @@ def _health_check(check: HealthCheck | ecs.HealthCheck | None) -> ecs.HealthChec
         return check
     return ecs.HealthCheck(
         command=list(check.command),
-        interval=Duration.seconds(check.interval.total_seconds()),
-        timeout=Duration.seconds(check.timeout.total_seconds()),
+        interval=Duration.seconds(held(check.interval).total_seconds()),
+        timeout=Duration.seconds(held(check.timeout).total_seconds()),
         retries=check.retries,
-        start_period=Duration.seconds(check.start_period.total_seconds()),
+        start_period=Duration.seconds(held(check.start_period).total_seconds()),
     )
 
 
