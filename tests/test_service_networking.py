@@ -676,3 +676,34 @@ def test_diagram_shows_service_connect_calls_and_nlb_traffic(synth: Synthesized)
     assert nlb is not None
     lb, group = synth.logical_id(nlb.load_balancer), synth.logical_id(nlb.target_group)
     assert f"{lb} -- 1883 --> {group}" in text.replace("Edge_", "")
+
+
+def test_client_and_server_in_different_stacks() -> None:
+    """The edge's rule lives in the client's stack, so the client stack depends on the server
+    stack and never the reverse (no cycle)."""
+    app = make_app()
+    platform = Stack(app, "Platform")
+    cluster = NetworkedCluster(platform, "Network", service_connect_namespace="p.internal")
+    backend_stack, web_stack = Stack(app, "Backend"), Stack(app, "Frontend")
+    server = FargateService(
+        backend_stack,
+        "Orders",
+        cluster=cluster,
+        task=task(backend_stack, "OrdersTask", Port(8080)),
+        service_connect=ServiceConnect(),
+    )
+    client = FargateService(
+        web_stack,
+        "Web",
+        cluster=cluster,
+        task=task(web_stack, "WebTask", Port(8080)),
+        connects_to=[server],
+    )
+    assembly = app.synth()
+    rules = Template.from_stack(web_stack).find_resources("AWS::EC2::SecurityGroupIngress")
+    assert len(rules) == 1
+    assert Template.from_stack(backend_stack).find_resources("AWS::EC2::SecurityGroupIngress") == {}
+    assert backend_stack in web_stack.dependencies
+    assert web_stack not in backend_stack.dependencies
+    assert {s.stack_name for s in assembly.stacks} == {"Platform", "Backend", "Frontend"}
+    assert client.url is None
