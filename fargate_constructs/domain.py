@@ -91,8 +91,16 @@ def check_certificate(parameter: str, certificate: Any) -> str | acm.ICertificat
     return found
 
 
-def certificate_arn_of(certificate: str | acm.ICertificate) -> str:
-    return certificate if isinstance(certificate, str) else certificate.certificate_arn
+def certificate_for(
+    scope: Construct, certificate: str | acm.ICertificate | None, domain: Domain | None
+) -> acm.ICertificate | None:
+    """The listener certificate: the one given (an ARN is imported as ``Certificate``), else a
+    DNS-validated one for ``domain``, else none."""
+    if isinstance(certificate, str):
+        return acm.Certificate.from_certificate_arn(scope, "Certificate", certificate)
+    if certificate is not None:
+        return certificate
+    return domain.certificate(scope, "Certificate") if domain is not None else None
 
 
 @dataclass(frozen=True)

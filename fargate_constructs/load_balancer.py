@@ -34,7 +34,7 @@ from .compliance import (
     REDIRECT_ONLY_LISTENER,
     acknowledge,
 )
-from .domain import Domain, check_certificate
+from .domain import Domain, certificate_for, check_certificate
 from .durations import (
     DurationLike,
     check_seconds,
@@ -113,20 +113,13 @@ class TargetHealth:
             )
         _check_codes("healthy_http_codes", self.healthy_http_codes, _HTTP_CODES, 200, 499)
         _check_codes("healthy_grpc_codes", self.healthy_grpc_codes, _GRPC_CODES, 0, 99)
-        interval, timeout = held(self.interval), held(self.timeout)
-        check_seconds("health_check_interval", interval, 5, 300)
-        check_seconds("health_check_timeout", timeout, 2, 120)
-        if timeout >= interval:
-            raise InvalidParameterError(
-                "health_check_timeout",
-                describe(timeout),
-                "less than the health check interval",
-                given=f"health_check_interval={describe(interval)}",
-                nearest=f"health_check_timeout=Duration.seconds({int(interval.seconds) - 1})",
-            )
-        for name in ("healthy_threshold", "unhealthy_threshold"):
-            check_int_range(name, getattr(self, name), 2, 10)
-        check_seconds("deregistration_delay", held(self.deregistration_delay), 0, 3600)
+        check_health_timing(
+            held(self.interval),
+            held(self.timeout),
+            self.healthy_threshold,
+            self.unhealthy_threshold,
+            held(self.deregistration_delay),
+        )
         if self.protocol_version is not None and not isinstance(
             self.protocol_version, ProtocolVersion
         ):
@@ -183,6 +176,29 @@ class TargetHealth:
 
 def _cidr_tuple(cidrs: Sequence[str] | None) -> tuple[str, ...] | None:
     return check_cidrs("allowed_cidrs", cidrs) if cidrs is not None else None
+
+
+def check_health_timing(
+    interval: timedelta,
+    timeout: timedelta,
+    healthy_threshold: int,
+    unhealthy_threshold: int,
+    deregistration_delay: timedelta,
+) -> None:
+    """ELB's limits on a target group's health checks and draining (ALB and NLB alike)."""
+    check_seconds("health_check_interval", interval, 5, 300)
+    check_seconds("health_check_timeout", timeout, 2, 120)
+    if timeout >= interval:
+        raise InvalidParameterError(
+            "health_check_timeout",
+            describe(timeout),
+            "less than the health check interval",
+            given=f"health_check_interval={describe(interval)}",
+            nearest=f"health_check_timeout=Duration.seconds({int(interval.seconds) - 1})",
+        )
+    check_int_range("healthy_threshold", healthy_threshold, 2, 10)
+    check_int_range("unhealthy_threshold", unhealthy_threshold, 2, 10)
+    check_seconds("deregistration_delay", deregistration_delay, 0, 3600)
 
 
 def _duration(value: timedelta | None) -> Any:
@@ -468,15 +484,7 @@ class SharedLoadBalancer(Construct):
             deletion_protection=deletion_protection,
             idle_timeout=_duration(optional_held(settings.idle_timeout)),
         )
-        self.certificate: acm.ICertificate | None = None
-        if isinstance(settings.certificate, str):
-            self.certificate = acm.Certificate.from_certificate_arn(
-                self, "Certificate", settings.certificate
-            )
-        elif settings.certificate is not None:
-            self.certificate = settings.certificate
-        elif domain is not None:
-            self.certificate = domain.certificate(self, "Certificate")
+        self.certificate = certificate_for(self, settings.certificate, domain)
         open_to_anywhere = public and settings.allowed_cidrs is None
         self.listener = self._add_listener("Listener", settings.listener_port, open_to_clients=True)
         client_ports = [settings.listener_port]

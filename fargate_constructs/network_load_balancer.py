@@ -36,10 +36,10 @@ from .compliance import (
     acknowledge,
 )
 from .containers import Port, Transport
-from .domain import Domain, check_certificate
-from .durations import DurationLike, check_seconds, describe, held, normalize_durations
+from .domain import Domain, certificate_for, check_certificate
+from .durations import DurationLike, held, normalize_durations
 from .errors import InvalidParameterError
-from .load_balancer import access_log_bucket
+from .load_balancer import access_log_bucket, check_health_timing
 from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
 
 NLB_LOG_PREFIX = "nlb"
@@ -181,20 +181,13 @@ class NetworkLoadBalancer:
                 "a path starting with '/'",
                 nearest=f"'/{self.health_check_path}'",
             )
-        interval, timeout = held(self.health_check_interval), held(self.health_check_timeout)
-        check_seconds("health_check_interval", interval, 5, 300)
-        check_seconds("health_check_timeout", timeout, 2, 120)
-        if timeout >= interval:
-            raise InvalidParameterError(
-                "health_check_timeout",
-                describe(timeout),
-                "less than the health check interval",
-                given=f"health_check_interval={describe(interval)}",
-                nearest=f"health_check_timeout=Duration.seconds({int(interval.seconds) - 1})",
-            )
-        for name in ("healthy_threshold", "unhealthy_threshold"):
-            check_int_range(name, getattr(self, name), 2, 10)
-        check_seconds("deregistration_delay", held(self.deregistration_delay), 0, 3600)
+        check_health_timing(
+            held(self.health_check_interval),
+            held(self.health_check_timeout),
+            self.healthy_threshold,
+            self.unhealthy_threshold,
+            held(self.deregistration_delay),
+        )
         if self.allowed_cidrs is not None:
             object.__setattr__(
                 self, "allowed_cidrs", check_cidrs("allowed_cidrs", self.allowed_cidrs)
@@ -264,15 +257,10 @@ class ServiceNetworkLoadBalancer(Construct):
             deletion_protection=settings.deletion_protection,
             cross_zone_enabled=True,
         )
-        self.certificate: acm.ICertificate | None = None
-        if isinstance(settings.certificate, str):
-            self.certificate = acm.Certificate.from_certificate_arn(
-                self, "Certificate", settings.certificate
-            )
-        elif settings.certificate is not None:
-            self.certificate = settings.certificate
-        elif settings.protocol is NlbProtocol.TLS and settings.domain is not None:
-            self.certificate = settings.domain.certificate(self, "Certificate")
+        tls = settings.protocol is NlbProtocol.TLS
+        self.certificate = certificate_for(
+            self, settings.certificate, settings.domain if tls else None
+        )
         # TLS ends at the load balancer; the target group speaks TCP to the task.
         target_protocol = elbv2.Protocol.TCP if settings.protocol is NlbProtocol.TLS else protocol
         self.target_group = elbv2.NetworkTargetGroup(
