@@ -10,12 +10,13 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from .errors import FargateConstructsError, InvalidParameterError
+from .errors import ChecksFailedError, FargateConstructsError, InvalidParameterError
 from .sizing import Architecture, OperatingSystem, TaskSize
 
 if TYPE_CHECKING:
     from .alarms import AlarmThresholds, ServiceAlarms
     from .capacity import Capacity
+    from .checks import check, synth
     from .cluster import NetworkedCluster
     from .containers import AppProtocol, Container, Dependency, HealthCheck, Mount, Port, Transport
     from .deployment import (
@@ -59,6 +60,8 @@ _LAZY = {
     "EfsVolume": ".volumes",
     "SharedVolume": ".volumes",
     "Capacity": ".capacity",
+    "check": ".checks",
+    "synth": ".checks",
     "BlueGreenDeployment": ".deployment",
     "CanaryDeployment": ".deployment",
     "LinearDeployment": ".deployment",
@@ -96,6 +99,7 @@ __all__ = [
     "BlueGreenDeployment",
     "CanaryDeployment",
     "Capacity",
+    "ChecksFailedError",
     "Container",
     "Dependency",
     "Domain",
@@ -133,6 +137,8 @@ __all__ = [
     "TaskSize",
     "Tracing",
     "Transport",
+    "check",
+    "synth",
 ]
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import ipaddress
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from aws_cdk import CfnResource, Stack, Token
 from aws_cdk import aws_ec2 as ec2
@@ -14,6 +18,8 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
+from .checks import register_check
+from .checks.reachability import ReachabilityCheck
 from .checks.subnet_capacity import SubnetCapacityCheck, TaskDemand
 from .compliance import (
     PUBLIC_SUBNET_INTERNET_ROUTE,
@@ -21,23 +27,30 @@ from .compliance import (
     acknowledge,
     ignore_lint_check,
 )
+from .endpoints import GATEWAY_ENDPOINTS, KNOWN_ENDPOINTS, TASK_START_ENDPOINTS
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
+from .validation import expect_str_tuple
+
+if TYPE_CHECKING:
+    from .task import FargateTaskWithRoles
 
 DEFAULT_CIDR = "10.0.0.0/16"
 # AWS accepts VPC and subnet prefixes from /16 to /28.
 _LARGEST_PREFIX = 16
 _SMALLEST_PREFIX = 28
 
-# Interface endpoints a task in an isolated subnet needs to start: pull from ECR, ship logs,
-# read Secrets Manager secrets and SSM parameters. ECR layers come from S3 (gateway endpoint).
-TASK_START_INTERFACE_ENDPOINTS: dict[str, ec2.InterfaceVpcEndpointAwsService] = {
-    "EcrApi": ec2.InterfaceVpcEndpointAwsService.ECR,
-    "EcrDocker": ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER,
-    "Logs": ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS,
-    "SecretsManager": ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-    "Ssm": ec2.InterfaceVpcEndpointAwsService.SSM,
+# Construct ids of the endpoints made before 0.4 (a contract: renaming replaces them).
+_ENDPOINT_IDS = {
+    "ecr.api": "EcrApiEndpoint",
+    "ecr.dkr": "EcrDockerEndpoint",
+    "logs": "LogsEndpoint",
+    "secretsmanager": "SecretsManagerEndpoint",
+    "ssm": "SsmEndpoint",
+    "s3": "S3Endpoint",
+    "dynamodb": "DynamoDbEndpoint",
 }
+AUTO = "auto"
 
 
 def subnet_prefix_for(cidr: str, max_azs: int) -> int:
@@ -114,8 +127,14 @@ class NetworkedCluster(Construct):
     :param vpc: adopt an existing VPC instead of creating one. It must have private (with
         egress) or isolated subnets; ``max_azs``, ``nat_gateways``, ``cidr`` and ``flow_logs``
         then do not apply.
-    :param vpc_endpoints: add the task-start VPC endpoints. Default: only when
-        ``nat_gateways=0`` (where they are required).
+    :param vpc_endpoints: add the task-start VPC endpoints (ECR api and dkr, S3, Logs,
+        Secrets Manager, SSM). Default: only when ``nat_gateways=0`` (where they are required).
+    :param endpoints: more endpoints by service name (``["sqs", "kms", "ssmmessages",
+        "dynamodb"]``; S3 and DynamoDB as free gateway endpoints, the others as interface
+        endpoints at $0.01 per AZ-hour), or ``"auto"``: exactly the endpoints the cluster's
+        tasks need (task start plus what their roles call), added as services are placed.
+        Without a NAT route, the reachability check fails synth for a task calling an API
+        that has no endpoint.
     :param container_insights: turn on Container Insights for the cluster (default True).
     :param flow_logs: send the VPC's flow logs (all traffic) to an encrypted log group
         (default True).
@@ -147,6 +166,7 @@ class NetworkedCluster(Construct):
         cluster_name: str | None = None,
         restrict_default_security_group: bool = True,
         service_connect_namespace: str | None = None,
+        endpoints: Sequence[str] | str = (),
     ) -> None:
         # Validate everything before creating any resource.
         if service_connect_namespace is not None:
@@ -158,10 +178,15 @@ class NetworkedCluster(Construct):
             _check_nat_gateways(nat_gateways, max_azs)
             _check_endpoints_with_nat(vpc_endpoints, nat_gateways)
             prefix = subnet_prefix_for(cidr, max_azs)
-            add_endpoints = nat_gateways == 0 if vpc_endpoints is None else vpc_endpoints
+            auto = endpoints == AUTO
+            add_endpoints = (
+                nat_gateways == 0 and not auto if vpc_endpoints is None else vpc_endpoints
+            )
         else:
             task_subnet_type = _adopted_task_subnet_type(vpc)
+            auto = endpoints == AUTO
             add_endpoints = bool(vpc_endpoints)
+        extra_endpoints = () if auto else _check_endpoint_names(endpoints)
         super().__init__(scope, id)
 
         self.log_key: kms.IKey = create_log_key(self, "LogKey")
@@ -209,12 +234,15 @@ class NetworkedCluster(Construct):
         self.task_subnets = ec2.SubnetSelection(subnet_type=task_subnet_type)
         """The subnets (slots) the cluster's tasks are placed in."""
 
-        self.endpoints_security_group: ec2.ISecurityGroup | None = None
+        self.endpoints_security_group: ec2.SecurityGroup | None = None
+        self.vpc_endpoints: dict[str, ec2.IVpcEndpoint] = {}
+        """The VPC endpoints this cluster made, by service name (``"sqs"``, ``"s3"``)."""
+        self.auto_endpoints = auto
+        self.placed_tasks: list[tuple[FargateTaskWithRoles, Construct]] = []
+        """Tasks that run in this cluster, each with what places it (a service, a grantee)."""
         if add_endpoints:
-            self.endpoints_security_group = self._add_task_start_endpoints(self.vpc_cidr)
-            self.reserve_ips_per_subnet(
-                len(TASK_START_INTERFACE_ENDPOINTS), "interface VPC endpoints"
-            )
+            self.add_endpoints(*TASK_START_ENDPOINTS)
+        self.add_endpoints(*extra_endpoints)
 
         self.cluster = ecs.Cluster(
             self,
@@ -237,7 +265,8 @@ class NetworkedCluster(Construct):
             )
         self.service_connect_names: dict[str, str] = {}
         """Service Connect DNS names in use in :attr:`namespace`, each with its service."""
-        self.node.add_validation(SubnetCapacityCheck(self))
+        register_check(self, SubnetCapacityCheck(self))
+        register_check(self, ReachabilityCheck(self))
         # Made here rather than by enable_fargate_capacity_providers (which adds it late, in an
         # aspect) so services can depend on it: a service that names FARGATE_SPOT before the
         # association exists fails to create.
@@ -340,39 +369,88 @@ class NetworkedCluster(Construct):
         )
         return log_group
 
-    def _add_task_start_endpoints(self, vpc_cidr: str) -> ec2.SecurityGroup:
-        vpc = self.vpc
-        security_group = ec2.SecurityGroup(
-            self,
-            "EndpointsSecurityGroup",
-            vpc=vpc,
-            description="HTTPS from inside the VPC to the task-start VPC endpoints",
-            allow_all_outbound=False,
-        )
-        security_group.add_ingress_rule(
-            ec2.Peer.ipv4(vpc_cidr),
-            ec2.Port.tcp(443),
-            "HTTPS from the VPC to AWS APIs",
-        )
-        for name, service in TASK_START_INTERFACE_ENDPOINTS.items():
-            ec2.InterfaceVpcEndpoint(
+    @property
+    def has_nat_route(self) -> bool:
+        """Whether the task subnets reach the internet (through NAT)."""
+        return self.task_subnet_type is not ec2.SubnetType.PRIVATE_ISOLATED
+
+    def add_endpoints(self, *names: str) -> None:
+        """Add VPC endpoints by service name (those already made are skipped): ``s3`` and
+        ``dynamodb`` as gateway endpoints on the task subnets' route tables, the others as
+        interface endpoints in the task subnets, reachable over HTTPS from the VPC only."""
+        for name in _check_endpoint_names(names):
+            if name in self.vpc_endpoints:
+                continue
+            construct_id = _ENDPOINT_IDS.get(name) or _endpoint_id(name)
+            if name in GATEWAY_ENDPOINTS:
+                service = (
+                    ec2.GatewayVpcEndpointAwsService.S3
+                    if name == "s3"
+                    else ec2.GatewayVpcEndpointAwsService.DYNAMODB
+                )
+                self.vpc_endpoints[name] = ec2.GatewayVpcEndpoint(
+                    self, construct_id, vpc=self.vpc, service=service, subnets=[self.task_subnets]
+                )
+                continue
+            self.vpc_endpoints[name] = ec2.InterfaceVpcEndpoint(
                 self,
-                f"{name}Endpoint",
-                vpc=vpc,
-                service=service,
+                construct_id,
+                vpc=self.vpc,
+                service=ec2.InterfaceVpcEndpointAwsService(name),
                 subnets=self.task_subnets,
                 private_dns_enabled=True,
-                security_groups=[security_group],
+                security_groups=[self._endpoints_group()],
                 open=False,
             )
-        ec2.GatewayVpcEndpoint(
-            self,
-            "S3Endpoint",
-            vpc=vpc,
-            service=ec2.GatewayVpcEndpointAwsService.S3,
-            subnets=[self.task_subnets],
+            self.reserve_ips_per_subnet(1, f"the {name} interface endpoint")
+
+    def place(self, task: FargateTaskWithRoles, by: Construct) -> None:
+        """Record that ``task`` runs in this cluster (services and ``grant_run`` call this); in
+        ``endpoints="auto"`` mode, add the endpoints it needs so far."""
+        self.placed_tasks.append((task, by))
+        if self.auto_endpoints and not self.has_nat_route:
+            from .checks.reachability import endpoints_needed
+
+            self.add_endpoints(*endpoints_needed(task))
+
+    def _endpoints_group(self) -> ec2.SecurityGroup:
+        if self.endpoints_security_group is None:
+            self.endpoints_security_group = ec2.SecurityGroup(
+                self,
+                "EndpointsSecurityGroup",
+                vpc=self.vpc,
+                description="HTTPS from inside the VPC to the task-start VPC endpoints",
+                allow_all_outbound=False,
+            )
+            self.endpoints_security_group.add_ingress_rule(
+                ec2.Peer.ipv4(self.vpc_cidr), ec2.Port.tcp(443), "HTTPS from the VPC to AWS APIs"
+            )
+        return self.endpoints_security_group
+
+
+def _endpoint_id(name: str) -> str:
+    return "".join(part.title() for part in re.split(r"[^a-z0-9]+", name)) + "Endpoint"
+
+
+def _check_endpoint_names(names: Any) -> tuple[str, ...]:
+    if isinstance(names, str):
+        raise InvalidParameterError(
+            "endpoints",
+            names,
+            "'auto' or a list of endpoint service names",
+            nearest=f"endpoints=[{names!r}]" if names in KNOWN_ENDPOINTS else "endpoints='auto'",
         )
-        return security_group
+    checked = expect_str_tuple("endpoints", names)
+    for name in checked:
+        if name not in KNOWN_ENDPOINTS:
+            close = difflib.get_close_matches(name.lower(), sorted(KNOWN_ENDPOINTS), n=1)
+            raise InvalidParameterError(
+                "endpoints",
+                name,
+                f"endpoint service names: {', '.join(sorted(KNOWN_ENDPOINTS))}",
+                nearest=repr(close[0]) if close else None,
+            )
+    return checked
 
 
 def _quiet_default_security_group_provider(stack: Stack) -> None:

@@ -43,3 +43,13 @@ class InvalidParameterError(FargateConstructsError):
         if hint is not None:
             message += f". {hint}"
         super().__init__(message)
+
+
+class ChecksFailedError(FargateConstructsError):
+    """One or more synth-time checks over the whole app failed (PassRole, subnet capacity,
+    reachability). ``failures`` holds one message per problem."""
+
+    def __init__(self, failures: list[str]) -> None:
+        self.failures = list(failures)
+        count = f"{len(failures)} check{'s' if len(failures) != 1 else ''} failed"
+        super().__init__(f"{count}:\n" + "\n".join(f"- {message}" for message in failures))

@@ -267,6 +267,7 @@ class FargateService(Construct):
         if scaling is not None:
             self.scalable_task_count = scaling.apply(self.service, self.target_group)
         cluster.services.append(self)
+        cluster.place(task, self)
 
     def allow_from(self, client: FargateService) -> None:
         """Let ``client`` call this Service Connect server: an ingress rule for exactly this

@@ -512,6 +512,8 @@ class FargateTaskWithRoles(Construct):
         * ``ecs:DescribeTasks`` and ``ecs:StopTask`` on the cluster's tasks.
         """
         ecs_cluster = cluster.cluster if isinstance(cluster, NetworkedCluster) else cluster
+        if isinstance(cluster, NetworkedCluster):
+            cluster.place(self, grantee if isinstance(grantee, Construct) else self)
         stack = Stack.of(self)
         tasks_in_cluster = stack.format_arn(
             service="ecs",

@@ -5,6 +5,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import App, Duration, Stack
+from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sqs as sqs
@@ -38,9 +39,8 @@ def _task(
     stack: Stack, net: NetworkedCluster, id: str = "Task", **props: Any
 ) -> FargateTaskWithRoles:
     props.setdefault("size", TaskSize(256, 512))
-    return FargateTaskWithRoles(
-        stack, id, image=ecs.ContainerImage.from_registry(IMAGE), log_key=net.log_key, **props
-    )
+    props.setdefault("image", ecs.ContainerImage.from_registry(IMAGE))
+    return FargateTaskWithRoles(stack, id, log_key=net.log_key, **props)
 
 
 WEB_SCALING = AutoScaling(
@@ -69,7 +69,8 @@ class Synthesized:
         )
 
         self.worker_stack = Stack(self.app, "Worker")
-        net = NetworkedCluster(self.worker_stack, "Net", nat_gateways=0)
+        # No NAT: the worker reaches SQS through its endpoint and pulls from private ECR.
+        net = NetworkedCluster(self.worker_stack, "Net", nat_gateways=0, endpoints=["sqs"])
         key = kms.Key(self.worker_stack, "QueueKey", enable_key_rotation=True)
         dead_letters = sqs.Queue(
             self.worker_stack, "DeadLetters", encryption_master_key=key, enforce_ssl=True
@@ -81,7 +82,13 @@ class Synthesized:
             enforce_ssl=True,
             dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5),
         )
-        worker_task = _task(self.worker_stack, net, size=TaskSize(512, 1024, Architecture.ARM64))
+        repository = ecr.Repository(self.worker_stack, "Repo", image_scan_on_push=True)
+        worker_task = _task(
+            self.worker_stack,
+            net,
+            size=TaskSize(512, 1024, Architecture.ARM64),
+            image=ecs.ContainerImage.from_ecr_repository(repository, "v1"),
+        )
         self.queue.grant_consume_messages(worker_task)
         self.worker = FargateService(
             self.worker_stack,
@@ -352,7 +359,7 @@ def test_endpoints_and_blue_green_count_against_capacity() -> None:
     capacity = net.task_ip_capacity()
     assert capacity is not None
     assert capacity[0] == 118 - 2 * 5  # 5 interface endpoints in each private subnet
-    assert "5 per subnet for interface VPC endpoints" in capacity[1]
+    assert "1 per subnet for the ecr.api interface endpoint" in capacity[1]
 
 
 # --- bad input -------------------------------------------------------------------------------

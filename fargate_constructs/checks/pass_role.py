@@ -17,6 +17,8 @@ from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
+from . import register_check, skipped
+
 if TYPE_CHECKING:
     from ..task import FargateTaskWithRoles
 
@@ -161,17 +163,28 @@ class PassRoleCheck:
         if check is None:
             check = cls(root)
             cls._by_root[root] = check
-            task.node.add_validation(check)
+            register_check(task, check)
         check._tasks.append(task)
 
-    def validate(self) -> list[str]:
+    def problems(self) -> list[tuple[IConstruct, str]]:
         identities = list(_identities(self._root))
-        for task in self._tasks:
-            _check_task(task, identities)
+        return [problem for task in self._tasks for problem in _check_task(task, identities)]
+
+    def failures(self) -> list[str]:
+        return [message for _, message in self.problems()]
+
+    def validate(self) -> list[str]:
+        # Reported as errors on the grant that lacks PassRole, so `cdk synth` points there.
+        if not skipped(self):
+            for site, message in self.problems():
+                Annotations.of(site).add_error(message)
         return []
 
 
-def _check_task(task: FargateTaskWithRoles, identities: list[_Identity]) -> None:
+def _check_task(
+    task: FargateTaskWithRoles, identities: list[_Identity]
+) -> list[tuple[IConstruct, str]]:
+    problems: list[tuple[IConstruct, str]] = []
     roles = {"task role": task.task_role, "execution role": task.execution_role}
     for identity in identities:
         if identity.stack is None:
@@ -207,10 +220,14 @@ def _check_task(task: FargateTaskWithRoles, identities: list[_Identity]) -> None
             )
         ]
         if missing:
-            Annotations.of(identity.grant_sites[0]).add_error(
-                f"{identity.name} may call ecs:RunTask on task definition family "
-                f"'{task.family}' ({task.node.path}) but may not iam:PassRole its "
-                f"{' and '.join(missing)}: RunTask would fail with AccessDenied "
-                "('not authorized to perform: iam:PassRole'). Grant with "
-                "task.grant_run(grantee, cluster=...) instead."
+            problems.append(
+                (
+                    identity.grant_sites[0],
+                    f"PassRole: {identity.name} may call ecs:RunTask on task definition family "
+                    f"'{task.family}' ({task.node.path}) but may not iam:PassRole its "
+                    f"{' and '.join(missing)}: RunTask would fail with AccessDenied "
+                    "('not authorized to perform: iam:PassRole'). Grant with "
+                    "task.grant_run(grantee, cluster=...) instead.",
+                )
             )
+    return problems

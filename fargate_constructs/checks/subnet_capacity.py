@@ -11,6 +11,8 @@ import jsii
 from aws_cdk import Annotations
 from constructs import IValidation
 
+from . import skipped
+
 if TYPE_CHECKING:
     from ..cluster import NetworkedCluster
 
@@ -41,21 +43,37 @@ class SubnetCapacityCheck:
     def __init__(self, cluster: NetworkedCluster) -> None:
         self._cluster = cluster
 
-    def validate(self) -> list[str]:
+    def _demand(self) -> tuple[int, int, str] | None:
         cluster = self._cluster
         capacity = cluster.task_ip_capacity()
         if capacity is None or not cluster.services:
-            return []
+            return None
         usable, explained = capacity
-        demand = sum(service.peak_tasks for service in cluster.services)
+        return sum(service.peak_tasks for service in cluster.services), usable, explained
+
+    def failures(self) -> list[str]:
+        measured = self._demand()
+        if measured is None:
+            return []
+        demand, usable, explained = measured
+        if demand <= usable:
+            return []
+        cluster = self._cluster
         detail = "; ".join(service.peak_explained for service in cluster.services)
-        if demand > usable:
-            return [
-                f"subnet capacity: the services of {cluster.node.path} may run {demand} tasks at "
-                f"once ({detail}), but its task subnets offer {usable} IPs ({explained}). Use a "
-                "larger cidr (e.g. a /16), more AZs, or fewer tasks (max_capacity, "
-                "max_healthy_percent)."
-            ]
+        return [
+            f"subnet capacity: the services of {cluster.node.path} may run {demand} tasks at "
+            f"once ({detail}), but its task subnets offer {usable} IPs ({explained}). Use a "
+            "larger cidr (e.g. a /16), more AZs, or fewer tasks (max_capacity, "
+            "max_healthy_percent)."
+        ]
+
+    def validate(self) -> list[str]:
+        failures = [] if skipped(self) else self.failures()
+        measured = self._demand()
+        if failures or measured is None:
+            return failures
+        demand, usable, explained = measured
+        cluster = self._cluster
         if demand > WARN_AT * usable:
             Annotations.of(cluster).add_warning_v2(
                 "fargate-constructs:subnetCapacity",
