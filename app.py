@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 """Example app, composed only from fargate_constructs' public API: what `make synth` builds.
 
-Three stacks, environment-agnostic unless an account and region are given as context:
+A platform stack shared by three service stacks, environment-agnostic unless an account and
+region are given as context:
 
-* FargateWeb: a NetworkedCluster and a blue/green web service behind a public HTTPS load
-  balancer (with a WAF web ACL) and target-tracking autoscaling;
+* FargatePlatform: a NetworkedCluster (one NAT gateway, the Service Connect namespace) and one
+  public HTTPS load balancer with a WAF web ACL, which every service stack uses;
+* FargateWeb: a blue/green web service on the shared load balancer, with target-tracking
+  autoscaling;
 * FargateWorker: an encrypted SQS queue with a dead-letter queue, and an ARM64 worker on mostly
   FARGATE_SPOT that scales on queue depth, down to zero;
 * FargateBatch: a one-off task started nightly by an EventBridge rule and on demand by a
   launcher role granted with grant_run (the iam:PassRole path).
 
-Each stack has its own network so it deploys on its own (and no cross-stack reference ties them).
+The service stacks import the platform's values through CloudFormation exports (strong
+references, see cdk.json and the README): deploy the platform first (``cdk deploy --all`` does),
+and destroy a service stack before removing it from this file.
 
 Context (``cdk synth -c key=value``):
   account, region       pin the environment (default: environment-agnostic)
@@ -19,6 +24,9 @@ Context (``cdk synth -c key=value``):
   demo=true             plain HTTP, no certificate, no deletion protection (demos only)
   restrict_default_security_group=false
                         skip the Lambda that empties the default security group (emulators)
+  services=web,batch    only these service stacks (default: web,worker,batch)
+  service_connect_namespace=
+                        no Cloud Map namespace (emulators); default example.internal
 """
 
 from __future__ import annotations
@@ -42,15 +50,17 @@ from fargate_constructs import (
     AutoScaling,
     BlueGreenDeployment,
     Capacity,
+    FargateConstructsError,
     FargateService,
     FargateTaskWithRoles,
-    LoadBalancer,
     ManagedPolicyRole,
     NetworkedCluster,
+    SharedLoadBalancer,
     Step,
     StepScaling,
     TargetTracking,
     TaskSize,
+    synth,
 )
 
 PYTHON_IMAGE = "public.ecr.aws/docker/library/python:3.12-alpine"
@@ -68,60 +78,47 @@ def _context_flag(app: Construct, key: str, default: bool = False) -> bool:
     return str(value).lower() in ("true", "1", "yes")
 
 
-def _network(stack: Stack) -> NetworkedCluster:
-    # restrict_default_security_group=false only for emulators that cannot run its Lambda.
-    restrict = _context_flag(stack, "restrict_default_security_group", default=True)
-    return NetworkedCluster(stack, "Network", restrict_default_security_group=restrict)
-
-
-class WebStack(Stack):
-    """The network, and a blue/green web service behind a public HTTPS load balancer."""
+class PlatformStack(Stack):
+    """What every service stack shares: the network and cluster (one NAT gateway), the Service
+    Connect namespace, and one HTTPS load balancer with a WAF web ACL."""
 
     def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
         super().__init__(scope, id, **kwargs)
         demo = _context_flag(self, "demo")
-        self.network = _network(self)
-        task = FargateTaskWithRoles(
+        # restrict_default_security_group=false only for emulators that cannot run its Lambda.
+        restrict = _context_flag(self, "restrict_default_security_group", default=True)
+        # An empty service_connect_namespace leaves it out (moto cannot create Cloud Map
+        # namespaces through CloudFormation).
+        namespace = self.node.try_get_context("service_connect_namespace")
+        self.network = NetworkedCluster(
             self,
-            "WebTask",
-            image=ecs.ContainerImage.from_registry(PYTHON_IMAGE),
-            size=TaskSize(256, 512),
-            command=["python", "-m", "http.server", str(WEB_PORT), "--directory", "/tmp"],
-            container_port=WEB_PORT,
-            log_key=self.network.log_key,
-            user=NON_ROOT_USER,
+            "Network",
+            restrict_default_security_group=restrict,
+            service_connect_namespace=(
+                "example.internal" if namespace is None else (str(namespace) or None)
+            ),
         )
-        self.service = FargateService(
+        self.load_balancer = SharedLoadBalancer(
             self,
-            "Web",
+            "LoadBalancer",
             cluster=self.network,
-            task=task,
-            load_balancer=LoadBalancer(
-                certificate_arn=None if demo else self._certificate_arn(),
-                allow_plain_http=demo,
-                deletion_protection=not demo,
-                web_acl_arn=self._web_acl().attr_arn,
-            ),
-            deployment=BlueGreenDeployment(test_listener_port=TEST_LISTENER_PORT),
-            scaling=AutoScaling(
-                min_capacity=2,
-                max_capacity=10,
-                target_tracking=TargetTracking(cpu_percent=60, requests_per_target=1000),
-            ),
+            certificate=None if demo else self._certificate(),
+            allow_plain_http=demo,
+            deletion_protection=not demo,
+            web_acl_arn=self._web_acl().attr_arn,
         )
 
-    def _certificate_arn(self) -> str:
+    def _certificate(self) -> str | acm.ICertificate:
         given = self.node.try_get_context("certificate_arn")
         if given:
             return str(given)
         domain = str(self.node.try_get_context("domain_name"))
-        certificate = acm.Certificate(
+        return acm.Certificate(
             self,
             "Certificate",
             domain_name=domain,
             validation=acm.CertificateValidation.from_dns(),
         )
-        return certificate.certificate_arn
 
     def _web_acl(self) -> wafv2.CfnWebACL:
         def managed(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
@@ -174,6 +171,39 @@ class WebStack(Stack):
         return acl
 
 
+class WebStack(Stack):
+    """A blue/green web service on the platform's load balancer, with autoscaling."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, platform: PlatformStack, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        network = platform.network
+        task = FargateTaskWithRoles(
+            self,
+            "WebTask",
+            image=ecs.ContainerImage.from_registry(PYTHON_IMAGE),
+            size=TaskSize(256, 512),
+            command=["python", "-m", "http.server", str(WEB_PORT), "--directory", "/tmp"],
+            container_port=WEB_PORT,
+            log_key=network.log_key,
+            user=NON_ROOT_USER,
+        )
+        self.service = FargateService(
+            self,
+            "Web",
+            cluster=network,
+            task=task,
+            load_balancer=platform.load_balancer.route(priority=10, path_patterns=["/*"]),
+            deployment=BlueGreenDeployment(test_listener_port=TEST_LISTENER_PORT),
+            scaling=AutoScaling(
+                min_capacity=2,
+                max_capacity=10,
+                target_tracking=TargetTracking(cpu_percent=60, requests_per_target=1000),
+            ),
+        )
+
+
 def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
     return wafv2.CfnWebACL.VisibilityConfigProperty(
         cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
@@ -183,9 +213,11 @@ def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
 class WorkerStack(Stack):
     """A queue and an ARM64 worker on mostly Spot that scales with the queue, down to zero."""
 
-    def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, platform: PlatformStack, **kwargs: Any
+    ) -> None:
         super().__init__(scope, id, **kwargs)
-        network = _network(self)
+        network = platform.network
         key = kms.Key(self, "QueueKey", enable_key_rotation=True, description="Job queue")
         dead_letters = sqs.Queue(
             self,
@@ -248,9 +280,11 @@ class WorkerStack(Stack):
 class BatchStack(Stack):
     """A one-off task, started nightly by EventBridge and on demand by a launcher role."""
 
-    def __init__(self, scope: Construct, id: str, **kwargs: Any) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, platform: PlatformStack, **kwargs: Any
+    ) -> None:
         super().__init__(scope, id, **kwargs)
-        network = _network(self)
+        network = platform.network
         self.task = FargateTaskWithRoles(
             self,
             "ReportTask",
@@ -301,25 +335,45 @@ def environment(app: App) -> Environment | None:
     return Environment(account=account, region=region)
 
 
+SERVICE_STACKS: dict[str, tuple[str, type[WebStack | WorkerStack | BatchStack], str]] = {
+    "web": ("FargateWeb", WebStack, "web"),
+    "worker": ("FargateWorker", WorkerStack, "queue worker"),
+    "batch": ("FargateBatch", BatchStack, "scheduled batch task"),
+}
+
+
 def build(app: App) -> dict[str, Stack]:
+    """The platform stack and the service stacks named by the ``services`` context
+    (comma-separated, default all: ``web,worker,batch``)."""
     env = environment(app)
-    web = WebStack(app, "FargateWeb", env=env, description="fargate-constructs example: web")
-    worker = WorkerStack(
+    wanted = str(app.node.try_get_context("services") or ",".join(SERVICE_STACKS)).split(",")
+    unknown = sorted(set(wanted) - set(SERVICE_STACKS))
+    if unknown:
+        raise SystemExit(f"error: unknown services {unknown}; known: {', '.join(SERVICE_STACKS)}")
+    platform = PlatformStack(
         app,
-        "FargateWorker",
+        "FargatePlatform",
         env=env,
-        description="fargate-constructs example: queue worker",
+        description="fargate-constructs example: network, cluster, shared load balancer",
     )
-    batch = BatchStack(
-        app,
-        "FargateBatch",
-        env=env,
-        description="fargate-constructs example: scheduled batch task",
-    )
-    return {"FargateWeb": web, "FargateWorker": worker, "FargateBatch": batch}
+    stacks: dict[str, Stack] = {"FargatePlatform": platform}
+    for key, (name, kind, what) in SERVICE_STACKS.items():
+        if key in wanted:
+            stacks[name] = kind(
+                app,
+                name,
+                platform=platform,
+                env=env,
+                description=f"fargate-constructs example: {what}",
+            )
+    return stacks
 
 
 if __name__ == "__main__":
     app = App()
     build(app)
-    app.synth()
+    try:
+        synth(app)
+    except FargateConstructsError as error:
+        # One readable error for `cdk synth`, not a jsii traceback.
+        raise SystemExit(f"error: {error}") from None

@@ -13,8 +13,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
+import jsii
 from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
-from constructs import IConstruct
+from constructs import IConstruct, IValidation
 
 AWS_SOLUTIONS = "AwsSolutions"
 COMPLIANCE_PACKS = ("NIST.800.53.R5", "HIPAA.Security", "PCI.DSS.321")
@@ -170,6 +171,29 @@ def acknowledge_wildcard_resource(scope: IConstruct, reason: str, resource: Any 
     ``resource`` may hold tokens; it is named the way cdk-nag names it in its finding ids."""
     flat = flatten_cfn_reference(Stack.of(scope).resolve(resource))
     acknowledge(scope, Exemption((f"{AWS_SOLUTIONS}-IAM5[Resource::{flat}]",), reason))
+
+
+@jsii.implements(IValidation)
+class _LateAcknowledgment:
+    """Acknowledges an IAM5 finding once cross-stack references are resolved (validation runs
+    after CDK turns a reference to another stack into ``Fn::ImportValue``), so the finding id
+    matches what cdk-nag sees in a consumer stack."""
+
+    def __init__(self, scope: IConstruct, reason: str, resource: Any) -> None:
+        self._scope, self._reason, self._resource = scope, reason, resource
+
+    def validate(self) -> list[str]:
+        acknowledge_wildcard_resource(self._scope, self._reason, self._resource)
+        return []
+
+
+def acknowledge_wildcard_resource_across_stacks(
+    scope: IConstruct, reason: str, resource: Any
+) -> None:
+    """:func:`acknowledge_wildcard_resource` now, and again once ``resource`` is resolved for
+    ``scope``'s stack, where it may name another stack's export."""
+    acknowledge_wildcard_resource(scope, reason, resource)
+    scope.node.add_validation(_LateAcknowledgment(scope, reason, resource))
 
 
 def flatten_cfn_reference(node: Any) -> str:

@@ -252,8 +252,9 @@ class Container:
         section: an even share of what the other containers leave).
     :param ports: ports it listens on: ``Port(...)`` or a plain port number.
     :param environment: plain, non-secret environment variables.
-    :param secrets: environment variables read at start from Secrets Manager or SSM
-        (``ecs.Secret``); the execution role may read exactly these.
+    :param secrets: environment variables read at start from Secrets Manager or SSM: an
+        ``ecs.Secret``, or a ``secretsmanager.ISecret`` (whole secret), which may live in
+        another stack without a dependency cycle; the execution role may read exactly these.
     :param command: overrides the image's CMD.
     :param entry_point: overrides the image's ENTRYPOINT.
     :param working_directory: absolute path the command runs in.
@@ -494,6 +495,16 @@ def check_variable_names(environment: Mapping[str, Any], secrets: Mapping[str, A
                     name,
                     "non-empty environment variable names",
                 )
+    from aws_cdk import aws_ecs as ecs
+
+    for name, value in secrets.items():
+        if not (isinstance(value, ecs.Secret) or hasattr(value, "secret_arn")):
+            raise InvalidParameterError(
+                "secrets",
+                f"{name}={type(value).__name__}",
+                "ecs.Secret values (ecs.Secret.from_secrets_manager(...), "
+                "ecs.Secret.from_ssm_parameter(...)) or secretsmanager.ISecret values",
+            )
     both = sorted(set(environment) & set(secrets))
     if both:
         raise InvalidParameterError(

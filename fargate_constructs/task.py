@@ -14,11 +14,12 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
 from .checks.pass_role import PassRoleCheck
 from .cluster import NetworkedCluster
-from .compliance import RUN_TASK_REASON, acknowledge_wildcard_resource
+from .compliance import RUN_TASK_REASON, acknowledge_wildcard_resource_across_stacks
 from .containers import (
     DEFAULT_WRITABLE_PATHS,
     Container,
@@ -92,8 +93,9 @@ class FargateTaskWithRoles(Construct):
     :param container_port: TCP port the main container listens on (1-65535), if any.
     :param environment: plain, non-secret environment variables.
     :param secrets: environment variables read at task start from Secrets Manager or SSM
-        (``ecs.Secret.from_secrets_manager(secret)``); only these are readable by the
-        execution role.
+        (``ecs.Secret.from_secrets_manager(secret)``), or a ``secretsmanager.ISecret`` itself:
+        one from another stack (a platform stack) is then granted without touching its KMS
+        key's policy, so no dependency cycle; only these are readable by the execution role.
     :param command: overrides the image's CMD.
     :param health_check: container health check.
     :param user: the user the main container runs as (e.g. ``"65534"``); see the README on
@@ -134,7 +136,7 @@ class FargateTaskWithRoles(Construct):
         ephemeral_storage_gib: int = DEFAULT_EPHEMERAL_STORAGE_GIB,
         container_port: int | None = None,
         environment: Mapping[str, str] | None = None,
-        secrets: Mapping[str, ecs.Secret] | None = None,
+        secrets: Mapping[str, ecs.Secret | secretsmanager.ISecret] | None = None,
         command: Sequence[str] | None = None,
         health_check: ecs.HealthCheck | HealthCheck | None = None,
         user: str | None = None,
@@ -371,7 +373,11 @@ class FargateTaskWithRoles(Construct):
             "working_directory": spec.working_directory,
             "user": spec.user,
             "environment": dict(spec.environment) if spec.environment else None,
-            "secrets": dict(spec.secrets) if spec.secrets else None,
+            "secrets": (
+                {name: self._ecs_secret(name, value) for name, value in spec.secrets.items()}
+                if spec.secrets
+                else None
+            ),
             "health_check": _health_check(spec.health_check),
             "readonly_root_filesystem": readonly,
             "port_mappings": [_port_mapping(port) for port in spec.port_list] or None,
@@ -412,6 +418,35 @@ class FargateTaskWithRoles(Construct):
                 )
             )
         return definition
+
+    def _ecs_secret(self, variable: str, value: Any) -> ecs.Secret:
+        """A ``secretsmanager.ISecret`` as an ``ecs.Secret``. One from another stack is imported
+        here and its KMS key granted in the execution role's own policy: CDK's grant would add
+        this stack's role to the other stack's key policy, a dependency cycle (the other stack
+        already provides values to this one)."""
+        if isinstance(value, ecs.Secret):
+            return value
+        secret: secretsmanager.ISecret = value
+        if Stack.of(secret) is Stack.of(self):
+            return ecs.Secret.from_secrets_manager(secret)
+        imported = secretsmanager.Secret.from_secret_attributes(
+            self, f"Secret{variable}", secret_complete_arn=secret.secret_arn
+        )
+        key = secret.encryption_key
+        if key is not None:
+            self.execution_role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Decrypt"],
+                    resources=[key.key_arn],
+                    conditions={
+                        "StringEquals": {
+                            "kms:ViaService": f"secretsmanager.{Stack.of(self).region}."
+                            f"{Stack.of(self).url_suffix}"
+                        }
+                    },
+                )
+            )
+        return ecs.Secret.from_secrets_manager(imported)
 
     def _log_driver(self, container_name: str, is_router: bool) -> ecs.LogDriver:
         if self.log_router is None or is_router:
@@ -549,7 +584,7 @@ class FargateTaskWithRoles(Construct):
         principal = grantee.grant_principal
         if isinstance(principal, Construct):
             for resource in (self.family_arn(), tasks_in_cluster):
-                acknowledge_wildcard_resource(principal, RUN_TASK_REASON, resource)
+                acknowledge_wildcard_resource_across_stacks(principal, RUN_TASK_REASON, resource)
         combined = grants[0]
         for grant in grants[1:]:
             combined = combined.combine(grant)
@@ -630,7 +665,7 @@ def _main_container(
     container: Container | None,
     container_port: Any,
     environment: Mapping[str, str] | None,
-    secrets: Mapping[str, ecs.Secret] | None,
+    secrets: Mapping[str, ecs.Secret | secretsmanager.ISecret] | None,
     command: Sequence[str] | None,
     health_check: Any,
     user: str | None,

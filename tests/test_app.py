@@ -4,6 +4,7 @@ acknowledgments a reviewer needs to read, all in one place."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -11,10 +12,20 @@ from aws_cdk import App
 from aws_cdk.assertions import Template
 from syrupy.assertion import SnapshotAssertion
 
-from .conftest import ExampleApp
-from .harness import NAG_PACKS, REPO_ROOT, cfn_lint, load_example_app, make_app, nag_findings
+from fargate_constructs import check
 
-STACKS = ("FargateWeb", "FargateWorker", "FargateBatch")
+from .conftest import ExampleApp
+from .harness import (
+    NAG_PACKS,
+    REPO_ROOT,
+    cfn_lint,
+    load_example_app,
+    make_app,
+    nag_findings,
+    synth_warnings,
+)
+
+STACKS = ("FargatePlatform", "FargateWeb", "FargateWorker", "FargateBatch")
 
 
 @pytest.fixture
@@ -22,8 +33,53 @@ def synth(example_app: ExampleApp) -> ExampleApp:
     return example_app
 
 
-def test_app_has_the_three_stacks(synth: ExampleApp) -> None:
+def test_app_is_a_platform_and_three_service_stacks(synth: ExampleApp) -> None:
     assert tuple(synth.stacks) == STACKS
+    platform = synth.templates["FargatePlatform"]["Resources"].values()
+    types = [r["Type"] for r in platform]
+    # One network, one NAT gateway, one cluster, one load balancer for all of them.
+    assert types.count("AWS::EC2::VPC") == 1
+    assert types.count("AWS::EC2::NatGateway") == 1
+    assert types.count("AWS::ECS::Cluster") == 1
+    assert types.count("AWS::ElasticLoadBalancingV2::LoadBalancer") == 1
+    assert types.count("AWS::ServiceDiscovery::HttpNamespace") == 1
+    for name in STACKS[1:]:
+        service_types = {r["Type"] for r in synth.templates[name]["Resources"].values()}
+        assert not service_types & {
+            "AWS::EC2::VPC",
+            "AWS::EC2::NatGateway",
+            "AWS::ECS::Cluster",
+            "AWS::ElasticLoadBalancingV2::LoadBalancer",
+        }
+
+
+def test_service_stacks_import_the_platform_through_exports(synth: ExampleApp) -> None:
+    """Strong references (Fn::ImportValue), which cfn-lint and the emulator understand and
+    which stop the platform from dropping a value a service still uses."""
+    exported = {
+        output["Export"]["Name"]
+        for output in synth.templates["FargatePlatform"].get("Outputs", {}).values()
+        if "Export" in output
+    }
+    assert exported
+    for name in STACKS[1:]:
+        text = json.dumps(synth.templates[name])
+        assert "Fn::GetStackOutput" not in text
+        imports = set(re.findall(r'"Fn::ImportValue": "([^"]+)"', text))
+        assert imports, name
+        assert imports <= exported, name
+
+
+@pytest.mark.parametrize("left_out", ["web", "worker", "batch"])
+def test_the_platform_works_without_any_one_service_stack(left_out: str) -> None:
+    services = ",".join(s for s in ("web", "worker", "batch") if s != left_out)
+    app = make_app(services=services)
+    stacks = load_example_app().build(app)
+    check(app)
+    assert len(stacks) == 3
+    assert synth_warnings(app) == []
+    for stack in stacks.values():
+        assert [str(f) for f in cfn_lint(Template.from_stack(stack).to_json())] == []
 
 
 def test_synth_prints_no_warnings(synth: ExampleApp) -> None:
@@ -81,17 +137,13 @@ def test_logical_ids_are_stable(synth: ExampleApp, json_snapshot: SnapshotAssert
 
 
 def test_web_stack_shape(synth: ExampleApp) -> None:
-    web = synth.templates["FargateWeb"]
-    types = [r["Type"] for r in web["Resources"].values()]
-    assert types.count("AWS::ECS::Service") == 1
+    platform = synth.templates["FargatePlatform"]
+    types = [r["Type"] for r in platform["Resources"].values()]
     assert types.count("AWS::CertificateManager::Certificate") == 1
     assert types.count("AWS::WAFv2::WebACL") == 1
-    assert types.count("AWS::ApplicationAutoScaling::ScalableTarget") == 1
-    (service,) = [r for r in web["Resources"].values() if r["Type"] == "AWS::ECS::Service"]
-    assert service["Properties"]["DeploymentConfiguration"]["Strategy"] == "BLUE_GREEN"
     listeners = [
         r["Properties"]
-        for r in web["Resources"].values()
+        for r in platform["Resources"].values()
         if r["Type"] == "AWS::ElasticLoadBalancingV2::Listener"
     ]
     assert sorted((listener["Port"], listener["Protocol"]) for listener in listeners) == [
@@ -99,6 +151,13 @@ def test_web_stack_shape(synth: ExampleApp) -> None:
         (443, "HTTPS"),
         (8443, "HTTPS"),
     ]
+    web = synth.templates["FargateWeb"]
+    types = [r["Type"] for r in web["Resources"].values()]
+    assert types.count("AWS::ECS::Service") == 1
+    assert types.count("AWS::ApplicationAutoScaling::ScalableTarget") == 1
+    assert types.count("AWS::ElasticLoadBalancingV2::ListenerRule") == 2  # production, test
+    (service,) = [r for r in web["Resources"].values() if r["Type"] == "AWS::ECS::Service"]
+    assert service["Properties"]["DeploymentConfiguration"]["Strategy"] == "BLUE_GREEN"
 
 
 def test_worker_stack_shape(synth: ExampleApp) -> None:
@@ -155,8 +214,8 @@ def test_batch_stack_runs_on_a_schedule_and_through_a_launcher(synth: ExampleApp
 def test_a_given_certificate_is_used_instead_of_requesting_one() -> None:
     arn = "arn:aws:acm:eu-west-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
     app = make_app(certificate_arn=arn)
-    web = load_example_app().build(app)["FargateWeb"]
-    template = Template.from_stack(web)
+    platform = load_example_app().build(app)["FargatePlatform"]
+    template = Template.from_stack(platform)
     template.resource_count_is("AWS::CertificateManager::Certificate", 0)
     template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener", {"Certificates": [{"CertificateArn": arn}]}
@@ -165,8 +224,10 @@ def test_a_given_certificate_is_used_instead_of_requesting_one() -> None:
 
 def test_demo_mode_is_plain_http_only_when_asked_for() -> None:
     app = make_app(demo="true")
-    web = load_example_app().build(app)["FargateWeb"]
-    listeners = Template.from_stack(web).find_resources("AWS::ElasticLoadBalancingV2::Listener")
+    platform = load_example_app().build(app)["FargatePlatform"]
+    listeners = Template.from_stack(platform).find_resources(
+        "AWS::ElasticLoadBalancingV2::Listener"
+    )
     assert sorted(item["Properties"]["Protocol"] for item in listeners.values()) == ["HTTP", "HTTP"]
 
 

@@ -155,8 +155,15 @@ def example_cdk_out(example_app: ExampleApp) -> Path:
 
 def test_example_app_costs(example_cdk_out: Path) -> None:
     costs = {stack.name: stack_cost(stack) for stack in read_assembly(example_cdk_out)}
+    platform = costs["FargatePlatform"]
+    assert (platform.nat_gateways, platform.load_balancers, platform.interface_endpoint_azs) == (
+        1,
+        1,
+        0,
+    )
+    assert platform.fixed_monthly == pytest.approx(730 * (0.045 + 0.0225))
+    assert sum(cost.nat_gateways for cost in costs.values()) == 1
     web = costs["FargateWeb"]
-    assert (web.nat_gateways, web.load_balancers, web.interface_endpoint_azs) == (1, 1, 0)
     (service,) = web.services
     assert (service.tasks_low, service.tasks_high) == (2, 10)
     per_task = (0.25 * 0.04048 + 0.5 * 0.004445) * 730
@@ -168,7 +175,11 @@ def test_diagram_of_the_example_app(example_cdk_out: Path) -> None:
     graph = mermaid(read_assembly(example_cdk_out))
     assert graph.startswith("graph LR\n")
     for text in (
+        'subgraph FargatePlatform_stack["FargatePlatform"]',
         'subgraph FargateWeb_stack["FargateWeb"]',
+        # Cross-stack: services run in the platform's cluster, behind its load balancer.
+        "FargateWeb_WebServiceD04B5F3E --> FargatePlatform_NetworkCluster17B54D11",
+        "FargatePlatform_LoadBalancer8E47CE52 -- 443 --> FargateWeb_WebTargetGroupFE6444AE",
         '"VPC 10.0.0.0/16: 2 private, 2 public subnets, 1 NAT"',
         '"task WebTaskTaskDefinition: 0.25 vCPU / 0.5 GiB X86_64"',
         '"task WorkerTaskTaskDefinition: 0.5 vCPU / 1 GiB ARM64"',
@@ -273,3 +284,27 @@ def test_stack_template_helpers() -> None:
         "ServiceA",
         "ServiceB",
     ]
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    """`fargate-constructs cost | head -1`: no BrokenPipeError traceback."""
+    manifest: dict[str, Any] = {"artifacts": {}}
+    for index in range(400):  # some 400 kB of Mermaid, far more than a pipe buffers
+        (tmp_path / f"S{index}.template.json").write_text(json.dumps(TEMPLATE))
+        manifest["artifacts"][f"S{index}"] = {
+            "type": "aws:cloudformation:stack",
+            "properties": {"templateFile": f"S{index}.template.json"},
+        }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    process = subprocess.Popen(
+        [sys.executable, "-m", "fargate_constructs.cli", "cost", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdout is not None
+    assert process.stdout.readline().startswith("Monthly estimate")
+    process.stdout.close()
+    _, stderr = process.communicate(timeout=60)
+    assert "Traceback" not in stderr
+    assert process.returncode == 0

@@ -221,4 +221,52 @@ def mermaid(stacks: list[StackTemplate]) -> str:
     lines = ["graph LR"]
     for stack in stacks:
         lines += stack_lines(stack)
+    lines += cross_stack_lines(stacks)
     return "\n".join(lines) + "\n"
+
+
+def _exports(stacks: list[StackTemplate]) -> dict[str, tuple[str, str]]:
+    """Export name -> (stack, logical ID) of every exported ``Ref``/``GetAtt``."""
+    found = {}
+    for stack in stacks:
+        for output in stack.template.get("Outputs", {}).values():
+            name = output.get("Export", {}).get("Name")
+            target = ref_id(output.get("Value"))
+            if isinstance(name, str) and target is not None:
+                found[name] = (stack.name, target)
+    return found
+
+
+def cross_stack_lines(stacks: list[StackTemplate]) -> list[str]:
+    """Edges between stacks, through exports: a service to the cluster it runs in, and a
+    load balancer's listener to the target groups other stacks' rules put on it."""
+    exports = _exports(stacks)
+    by_name = {stack.name: stack for stack in stacks}
+
+    def imported(value: Any) -> tuple[str, str] | None:
+        if isinstance(value, dict) and isinstance(value.get("Fn::ImportValue"), str):
+            return exports.get(value["Fn::ImportValue"])
+        return None
+
+    edges = []
+    for stack in stacks:
+        for service_id, service in stack.of_type("AWS::ECS::Service"):
+            cluster = imported(service.get("Cluster"))
+            if cluster is not None:
+                edges.append(f"  {_node(stack.name, service_id)} --> {_node(*cluster)}")
+        for _, rule in stack.of_type("AWS::ElasticLoadBalancingV2::ListenerRule"):
+            listener = imported(rule.get("ListenerArn"))
+            if listener is None or listener[0] not in by_name:
+                continue
+            producer = by_name[listener[0]]
+            properties = producer.resources.get(listener[1], {}).get("Properties", {})
+            balancer = ref_id(properties.get("LoadBalancerArn"))
+            if balancer is None:
+                continue
+            for group_id, _ in stack.of_type("AWS::ElasticLoadBalancingV2::TargetGroup"):
+                if mentions(rule.get("Actions"), group_id):
+                    edges.append(
+                        f"  {_node(producer.name, balancer)} -- {properties.get('Port')} --> "
+                        f"{_node(stack.name, group_id)}"
+                    )
+    return list(dict.fromkeys(edges))

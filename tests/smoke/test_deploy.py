@@ -4,8 +4,11 @@ local moto server; then the deployed resources are read back with boto3.
 moto does not model everything: it drops a task definition's cpu, network mode, roles and
 runtime platform, ignores Application Auto Scaling and WAF, and cannot run the Lambda behind
 aws-cdk-lib's default-security-group custom resource (no container runtime here), so the app
-is deployed with restrict_default_security_group=false. Those parts are asserted on the
-templates CloudFormation received (and, in the other test modules, on the synthesized ones).
+is deployed with restrict_default_security_group=false; its CloudFormation does not create
+AWS::ServiceDiscovery::HttpNamespace (a later Fn::GetAtt on it fails), so the platform is
+deployed without the Service Connect namespace (service_connect_namespace=). Those parts are
+asserted on the templates CloudFormation received (and, in the other test modules, on the
+synthesized ones).
 
 Run with `make smoke` (pytest -m deploy); bounded by timeouts, and the server is stopped
 whatever happens.
@@ -35,7 +38,7 @@ pytestmark = pytest.mark.deploy
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
-STACKS = ("FargateWeb", "FargateWorker", "FargateBatch")
+STACKS = ("FargatePlatform", "FargateWeb", "FargateWorker", "FargateBatch")
 BOOTSTRAP_TIMEOUT = 180
 DEPLOY_TIMEOUT = 600
 
@@ -161,6 +164,8 @@ def deployed(moto: Moto, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
         f"certificate_arn={certificate['CertificateArn']}",
         "-c",
         "restrict_default_security_group=false",
+        "-c",
+        "service_connect_namespace=",
         timeout=DEPLOY_TIMEOUT,
     )
     finished = time.monotonic()
@@ -186,7 +191,7 @@ def test_task_and_execution_roles_keep_their_trust(moto: Moto, deployed: dict[st
         for role in moto.client("iam").list_roles()["Roles"]
         if "TaskRole" in role["RoleName"] or "TaskExecutionRole" in role["RoleName"]
     ]
-    assert len(roles) == 6  # a task role and an execution role in each of the three stacks
+    assert len(roles) == 6  # a task role and an execution role in each service stack
     for role in roles:
         document = role["AssumeRolePolicyDocument"]
         if isinstance(document, str):
@@ -202,7 +207,7 @@ def test_task_and_execution_roles_keep_their_trust(moto: Moto, deployed: dict[st
 def test_clusters_services_and_task_definitions(moto: Moto, deployed: dict[str, Any]) -> None:
     ecs = moto.client("ecs")
     clusters = ecs.list_clusters()["clusterArns"]
-    assert len(clusters) == 3
+    assert len(clusters) == 1  # the platform's, shared by every service stack
     services = [
         arn for cluster in clusters for arn in ecs.list_services(cluster=cluster)["serviceArns"]
     ]
@@ -236,6 +241,15 @@ def test_load_balancer_listeners_and_target_groups(moto: Moto, deployed: dict[st
         assert group["TargetType"] == "ip"
         assert group["HealthCheckIntervalSeconds"] == 10
         assert group["HealthyThresholdCount"] == 2
+
+
+def test_service_stacks_import_the_platform(moto: Moto, deployed: dict[str, Any]) -> None:
+    cloudformation = moto.client("cloudformation")
+    exports = cloudformation.list_exports()["Exports"]
+    assert exports
+    assert {e["ExportingStackId"].split("/")[1] for e in exports} == {"FargatePlatform"}
+    networks = moto.client("ec2").describe_nat_gateways()["NatGateways"]
+    assert len(networks) == 1
 
 
 def test_queue_and_schedule(moto: Moto, deployed: dict[str, Any]) -> None:
