@@ -30,7 +30,7 @@ from .compliance import (
 from .endpoints import GATEWAY_ENDPOINTS, KNOWN_ENDPOINTS, TASK_START_ENDPOINTS
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
-from .validation import expect_str_tuple
+from .validation import check_ecs_name, expect_str_tuple
 
 if TYPE_CHECKING:
     from .task import FargateTaskWithRoles
@@ -86,27 +86,29 @@ def _parse_cidr(cidr: str) -> ipaddress.IPv4Network:
     except ValueError as error:
         nearest = None
         with contextlib.suppress(ValueError):
-            nearest = f"cidr='{ipaddress.IPv4Network(cidr, strict=False)}'"
+            nearest = f"cidr='{_vpc_block(ipaddress.IPv4Network(cidr, strict=False))}'"
         raise InvalidParameterError(
             "cidr",
             cidr,
             f"an IPv4 network in CIDR notation with no host bits set ({error})",
             nearest=nearest,
         ) from None
+    if not _LARGEST_PREFIX <= network.prefixlen <= _SMALLEST_PREFIX:
+        raise InvalidParameterError(
+            "cidr",
+            cidr,
+            f"a VPC block from /{_LARGEST_PREFIX} to /{_SMALLEST_PREFIX}",
+            nearest=f"cidr='{_vpc_block(network)}'",
+        )
+    return network
+
+
+def _vpc_block(network: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
+    """The block of a VPC's allowed size (/16 to /28) nearest to ``network``."""
     if network.prefixlen < _LARGEST_PREFIX:
-        raise InvalidParameterError(
-            "cidr",
-            cidr,
-            f"a VPC block from /{_LARGEST_PREFIX} to /{_SMALLEST_PREFIX}",
-            nearest=f"cidr='{network.network_address}/{_LARGEST_PREFIX}'",
-        )
+        return ipaddress.IPv4Network(f"{network.network_address}/{_LARGEST_PREFIX}")
     if network.prefixlen > _SMALLEST_PREFIX:
-        raise InvalidParameterError(
-            "cidr",
-            cidr,
-            f"a VPC block from /{_LARGEST_PREFIX} to /{_SMALLEST_PREFIX}",
-            nearest=f"cidr='{network.supernet(new_prefix=_SMALLEST_PREFIX)}'",
-        )
+        return network.supernet(new_prefix=_SMALLEST_PREFIX)
     return network
 
 
@@ -169,6 +171,8 @@ class NetworkedCluster(Construct):
         endpoints: Sequence[str] | str = (),
     ) -> None:
         # Validate everything before creating any resource.
+        if cluster_name is not None:
+            check_ecs_name("cluster_name", cluster_name)
         if service_connect_namespace is not None:
             from .service_connect import check_service_dns_name
 

@@ -38,9 +38,12 @@ def _check_minutes(parameter: str, given: DurationLike | None) -> None:
 
 def _check_alarm_names(names: tuple[str, ...]) -> None:
     for name in names:
-        if not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str) or not name.strip() or len(name) > 255:
             raise InvalidParameterError(
-                "alarm_names", name, "CloudWatch alarm names (non-empty strings)"
+                "alarm_names",
+                name,
+                "CloudWatch alarm names (1 to 255 characters, not blank)",
+                nearest=repr(name[:255]) if isinstance(name, str) and name.strip() else None,
             )
 
 

@@ -186,8 +186,9 @@ def check_health_timing(
     deregistration_delay: timedelta,
 ) -> None:
     """ELB's limits on a target group's health checks and draining (ALB and NLB alike)."""
-    check_seconds("health_check_interval", interval, 5, 300)
     check_seconds("health_check_timeout", timeout, 2, 120)
+    # The suggested interval must also stay above the timeout.
+    check_seconds("health_check_interval", interval, max(5, int(timeout.total_seconds()) + 1), 300)
     if timeout >= interval:
         raise InvalidParameterError(
             "health_check_timeout",

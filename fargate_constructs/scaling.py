@@ -21,6 +21,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
 from .durations import DurationLike, check_seconds, held, normalize_durations
 from .errors import InvalidParameterError
+from .validation import check_time_zone
 
 MAX_TASKS_PER_SERVICE = 5000
 
@@ -201,11 +202,14 @@ class ScheduledScaling:
                 "days) with 'minute'/'hour'/'day' for 1, or at(yyyy-mm-ddThh:mm:ss)",
                 nearest="schedule='cron(0 8 ? * MON-FRI *)'",
             )
+        if self.time_zone is not None:
+            check_time_zone("time_zone", self.time_zone)
         if self.min_capacity is None and self.max_capacity is None:
             raise InvalidParameterError(
-                "min_capacity, max_capacity",
-                None,
+                "ScheduledScaling",
+                "neither min_capacity nor max_capacity",
                 "at least one of them for the scheduled action to set",
+                nearest="min_capacity=1",
             )
         if (
             self.min_capacity is not None
@@ -259,9 +263,9 @@ class AutoScaling:
             )
         if self.target_tracking is None and not self.step_scaling and not self.schedules:
             raise InvalidParameterError(
-                "target_tracking, step_scaling, schedules",
-                None,
-                "at least one way to scale",
+                "AutoScaling",
+                "no policy",
+                "at least one way to scale: target_tracking=, step_scaling= or schedules=",
                 nearest="target_tracking=TargetTracking(cpu_percent=60)",
             )
 

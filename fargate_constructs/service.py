@@ -47,6 +47,7 @@ from .service_connect import (
     resolve_endpoint,
 )
 from .task import FargateTaskWithRoles
+from .validation import check_ecs_name
 from .volumes import EFS_PORT
 
 DEFAULT_DESIRED_COUNT = 2
@@ -136,6 +137,8 @@ class FargateService(Construct):
     ) -> None:
         deployment = deployment or RollingDeployment()
         capacity = capacity or Capacity()
+        if service_name is not None:
+            check_ecs_name("service_name", service_name)
         health_check_grace_period = as_timedelta(
             "health_check_grace_period", health_check_grace_period
         )

@@ -41,7 +41,13 @@ from .sizing import (
     OperatingSystem,
     TaskSize,
 )
-from .validation import check_int_range, expect_bool, expect_instance, expect_str_tuple
+from .validation import (
+    check_ecs_name,
+    check_int_range,
+    expect_bool,
+    expect_instance,
+    expect_str_tuple,
+)
 from .volumes import EfsVolume, SharedVolume, Volume
 
 CONTAINER_NAME = "app"  # the main container made by the shorthand parameters
@@ -154,6 +160,8 @@ class FargateTaskWithRoles(Construct):
         if readonly_root_filesystem is not None:
             expect_bool("readonly_root_filesystem", readonly_root_filesystem)
         expect_bool("enable_exec", enable_exec)
+        if family is not None:
+            check_ecs_name("family", family)
         readonly = linux if readonly_root_filesystem is None else readonly_root_filesystem
         _check_platform_options(self.size, readonly, enable_exec)
         main = _main_container(

@@ -4,6 +4,7 @@ parameter, never a ``TypeError`` from deep inside the library or jsii."""
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -108,3 +109,40 @@ def check_cidrs(parameter: str, value: Any) -> tuple[str, ...]:
                 nearest=repr(nearest) if nearest else None,
             ) from None
     return cidrs
+
+
+ECS_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
+"""Names ECS accepts for clusters, services, task definition families and containers."""
+
+
+def check_ecs_name(parameter: str, value: Any) -> str:
+    """1 to 255 letters, digits, ``_`` and ``-`` (a token from another construct passes)."""
+    name = expect_str(parameter, value, what="a name (a string)")
+    if "${Token[" in name or ECS_NAME.fullmatch(name):
+        return name
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip()).strip("-")[:255]
+    raise InvalidParameterError(
+        parameter,
+        name,
+        "1 to 255 letters, digits, '_' and '-'",
+        nearest=f"{parameter}={cleaned!r}" if ECS_NAME.fullmatch(cleaned) else None,
+    )
+
+
+def check_time_zone(parameter: str, value: Any) -> str:
+    """An IANA time zone name, as ``zoneinfo`` (and AWS) know them."""
+    import difflib
+    import zoneinfo
+
+    zone = expect_str(parameter, value, what="an IANA time zone name (a string)")
+    try:
+        zoneinfo.ZoneInfo(zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        close = difflib.get_close_matches(zone, sorted(zoneinfo.available_timezones()), n=1)
+        raise InvalidParameterError(
+            parameter,
+            zone,
+            "an IANA time zone name such as 'Europe/Berlin' or 'America/New_York'",
+            nearest=f"{parameter}={close[0]!r}" if close else f"{parameter}='UTC'",
+        ) from None
+    return zone
