@@ -187,8 +187,16 @@ def check_health_timing(
 ) -> None:
     """ELB's limits on a target group's health checks and draining (ALB and NLB alike)."""
     check_seconds("health_check_timeout", timeout, 2, 120)
-    # The suggested interval must also stay above the timeout.
-    check_seconds("health_check_interval", interval, max(5, int(timeout.total_seconds()) + 1), 300)
+    seconds = interval.total_seconds()
+    if not 5 <= seconds <= 300 or seconds % 1:
+        # The suggested interval must also stay above the timeout.
+        nearest = min(max(round(seconds), 5, int(timeout.total_seconds()) + 1), 300)
+        raise InvalidParameterError(
+            "health_check_interval",
+            describe(interval),
+            "whole seconds from 5 to 300",
+            nearest=f"health_check_interval=Duration.seconds({nearest})",
+        )
     if timeout >= interval:
         raise InvalidParameterError(
             "health_check_timeout",
