@@ -60,6 +60,7 @@ from fargate_constructs import (
     StepScaling,
     TargetTracking,
     TaskSize,
+    limit_grants_to_aws_services,
     synth,
 )
 
@@ -219,12 +220,18 @@ class WorkerStack(Stack):
         super().__init__(scope, id, **kwargs)
         network = platform.network
         key = kms.Key(self, "QueueKey", enable_key_rotation=True, description="Job queue")
+        limit_grants_to_aws_services(key)
         dead_letters = sqs.Queue(
             self,
             "DeadLetters",
             encryption_master_key=key,
             enforce_ssl=True,
             retention_period=Duration.days(14),
+            # A dead-letter queue needs no dead-letter queue of its own; it says which queues
+            # may use it instead (Control Tower's SQS.PR.1 accepts either).
+            redrive_allow_policy=sqs.RedriveAllowPolicy(
+                redrive_permission=sqs.RedrivePermission.ALLOW_ALL
+            ),
         )
         self.queue = sqs.Queue(
             self,

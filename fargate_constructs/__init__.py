@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         SharedLoadBalancer,
         TargetHealth,
     )
+    from .log_groups import limit_grants_to_aws_services
     from .network_load_balancer import (
         HealthCheckProtocol,
         NetworkLoadBalancer,
@@ -89,6 +90,7 @@ _LAZY = {
     "NetworkedCluster": ".cluster",
     "FargateTaskWithRoles": ".task",
     "ManagedPolicyRole": ".roles",
+    "limit_grants_to_aws_services": ".log_groups",
 }
 
 __all__ = [
@@ -138,6 +140,7 @@ __all__ = [
     "Tracing",
     "Transport",
     "check",
+    "limit_grants_to_aws_services",
     "synth",
 ]
 

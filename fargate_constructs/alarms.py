@@ -1,5 +1,5 @@
-"""The alarms every service gets: CPU and memory high, running tasks below desired, and with a
-load balancer unhealthy targets and target 5xx. Usable as deployment (rollback) alarms."""
+"""A service's alarms: with a load balancer one rollback alarm (target 5xx or unhealthy targets),
+and, when someone is to be told, CPU and memory high and running tasks below desired."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .compliance import ALARMS_WITHOUT_TOPIC, acknowledge
+from .compliance import ALARMS_WITHOUT_TOPIC, INFORMATIONAL_ALARMS_WITHOUT_TOPIC, acknowledge
 from .errors import InvalidParameterError
 
 PERIOD = Duration.minutes(1)
@@ -60,8 +60,15 @@ def alarm_name_prefix(scope: Construct) -> str:
 
 
 class ServiceAlarms(Construct):
-    """The alarms of one service. :attr:`rollback_alarm_names` (5xx and unhealthy targets) are
-    the ones a rolling deployment uses by default."""
+    """The alarms of one service.
+
+    * :attr:`rollback` (with a load balancer): one alarm over target 5xx responses and unhealthy
+      targets (summed over blue and green), in ALARM when either crosses its threshold two
+      minutes running. Deployments roll back on it; it notifies ``topic`` if given.
+    * :attr:`cpu_high`, :attr:`memory_high`, :attr:`running_tasks_low` (the last with Container
+      Insights): they only inform, so they exist when there is someone to inform (``topic``)
+      or when asked (``informational=True``), and then notify ``topic``.
+    """
 
     def __init__(
         self,
@@ -75,70 +82,57 @@ class ServiceAlarms(Construct):
         container_insights: bool,
         target_groups: tuple[elbv2.ApplicationTargetGroup, ...],
         topic: sns.ITopic | None,
+        informational: bool | None = None,
     ) -> None:
         super().__init__(scope, id)
         self._prefix = name_prefix
         sustained = thresholds.sustained_minutes
-        self.cpu_high = self._alarm(
-            "CpuHigh",
-            service.metric_cpu_utilization(period=PERIOD),
-            threshold=thresholds.cpu_percent,
-            periods=sustained,
-            description=f"CPU above {thresholds.cpu_percent}% for {sustained} minutes",
-        )
-        self.memory_high = self._alarm(
-            "MemoryHigh",
-            service.metric_memory_utilization(period=PERIOD),
-            threshold=thresholds.memory_percent,
-            periods=sustained,
-            description=f"Memory above {thresholds.memory_percent}% for {sustained} minutes",
-        )
+        self.cpu_high: cloudwatch.Alarm | None = None
+        self.memory_high: cloudwatch.Alarm | None = None
         self.running_tasks_low: cloudwatch.Alarm | None = None
-        if container_insights:
-            self.running_tasks_low = self._alarm(
-                "RunningTasksLow",
-                _missing_tasks(service, cluster),
-                threshold=1,
+        if topic is not None if informational is None else informational:
+            self.cpu_high = self._alarm(
+                "CpuHigh",
+                service.metric_cpu_utilization(period=PERIOD),
+                threshold=thresholds.cpu_percent,
                 periods=sustained,
-                description=f"Fewer tasks running than desired for {sustained} minutes",
+                description=f"CPU above {thresholds.cpu_percent}% for {sustained} minutes",
             )
-        self.unhealthy_targets: cloudwatch.Alarm | None = None
-        self.target_5xx: cloudwatch.Alarm | None = None
+            self.memory_high = self._alarm(
+                "MemoryHigh",
+                service.metric_memory_utilization(period=PERIOD),
+                threshold=thresholds.memory_percent,
+                periods=sustained,
+                description=f"Memory above {thresholds.memory_percent}% for {sustained} minutes",
+            )
+            if container_insights:
+                self.running_tasks_low = self._alarm(
+                    "RunningTasksLow",
+                    _missing_tasks(service, cluster),
+                    threshold=1,
+                    periods=sustained,
+                    description=f"Fewer tasks running than desired for {sustained} minutes",
+                )
+        self.rollback: cloudwatch.Alarm | None = None
         if target_groups:
-            self.unhealthy_targets = self._alarm(
-                "UnhealthyTargets",
-                _summed(
-                    [
-                        group.metrics.unhealthy_host_count(period=PERIOD, statistic="Maximum")
-                        for group in target_groups
-                    ],
-                    "Unhealthy targets",
-                ),
-                threshold=thresholds.unhealthy_targets,
+            self.rollback = self._alarm(
+                "Rollback",
+                _rollback_signal(target_groups, thresholds),
+                threshold=1,
                 periods=2,
-                description="Load balancer targets failing health checks",
-            )
-            self.target_5xx = self._alarm(
-                "Target5xx",
-                _summed(
-                    [
-                        group.metrics.http_code_target(
-                            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=PERIOD, statistic="Sum"
-                        )
-                        for group in target_groups
-                    ],
-                    "Target 5xx",
+                description=(
+                    f"At least {thresholds.target_5xx_per_minute} target 5xx responses a minute "
+                    f"or {thresholds.unhealthy_targets} unhealthy targets, two minutes running"
                 ),
-                threshold=thresholds.target_5xx_per_minute,
-                periods=2,
-                description=f"At least {thresholds.target_5xx_per_minute} 5xx responses a minute",
             )
         for alarm in self.all:
             if topic is not None:
                 alarm.add_alarm_action(cloudwatch_actions.SnsAction(topic))
                 alarm.add_ok_action(cloudwatch_actions.SnsAction(topic))
-        if topic is None:
-            acknowledge(self, ALARMS_WITHOUT_TOPIC)
+            elif alarm is self.rollback:
+                acknowledge(alarm, ALARMS_WITHOUT_TOPIC)
+            else:
+                acknowledge(alarm, INFORMATIONAL_ALARMS_WITHOUT_TOPIC)
 
     def _alarm(
         self,
@@ -166,26 +160,37 @@ class ServiceAlarms(Construct):
 
     @property
     def all(self) -> list[cloudwatch.Alarm]:
-        alarms = [self.cpu_high, self.memory_high, self.running_tasks_low]
-        alarms += [self.unhealthy_targets, self.target_5xx]
+        alarms = [self.cpu_high, self.memory_high, self.running_tasks_low, self.rollback]
         return [alarm for alarm in alarms if alarm is not None]
 
     @staticmethod
     def rollback_kinds(has_load_balancer: bool) -> tuple[str, ...]:
         """Kinds a rolling deployment uses for rollback by default."""
-        return ("Target5xx", "UnhealthyTargets") if has_load_balancer else ()
+        return ("Rollback",) if has_load_balancer else ()
 
 
-def _summed(metrics: list[cloudwatch.Metric], label: str) -> cloudwatch.IMetric:
-    """One metric, or the sum over blue and green target groups during blue/green."""
-    if len(metrics) == 1:
-        return metrics[0]
-    names = {f"m{index}": metric for index, metric in enumerate(metrics)}
+def _rollback_signal(
+    target_groups: tuple[elbv2.ApplicationTargetGroup, ...], thresholds: AlarmThresholds
+) -> cloudwatch.IMetric:
+    """1 in a minute with too many 5xx or unhealthy targets (over every target group), else 0:
+    one alarm instead of two, as CloudWatch metric math allows."""
+    metrics: dict[str, cloudwatch.IMetric] = {}
+    errors, unhealthy = [], []
+    for index, group in enumerate(target_groups):
+        metrics[f"e{index}"] = group.metrics.http_code_target(
+            elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=PERIOD, statistic="Sum"
+        )
+        metrics[f"u{index}"] = group.metrics.unhealthy_host_count(
+            period=PERIOD, statistic="Maximum"
+        )
+        errors.append(f"FILL(e{index}, 0)")
+        unhealthy.append(f"FILL(u{index}, 0)")
+    expression = (
+        f"IF(({' + '.join(errors)}) >= {thresholds.target_5xx_per_minute} OR "
+        f"({' + '.join(unhealthy)}) >= {thresholds.unhealthy_targets}, 1, 0)"
+    )
     return cloudwatch.MathExpression(
-        expression=" + ".join(f"FILL({name}, 0)" for name in names),
-        using_metrics=names,
-        label=label,
-        period=PERIOD,
+        expression=expression, using_metrics=metrics, label="Rollback signal", period=PERIOD
     )
 
 

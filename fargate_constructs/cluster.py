@@ -22,6 +22,7 @@ from .checks import register_check
 from .checks.reachability import ReachabilityCheck
 from .checks.subnet_capacity import SubnetCapacityCheck, TaskDemand
 from .compliance import (
+    CUSTOM_RESOURCE_LAMBDA,
     PUBLIC_SUBNET_INTERNET_ROUTE,
     REDUNDANT_DEPENDS_ON,
     acknowledge,
@@ -463,6 +464,7 @@ def _quiet_default_security_group_provider(stack: Stack) -> None:
     handler = provider.node.try_find_child("Handler") if provider is not None else None
     if isinstance(handler, CfnResource):
         ignore_lint_check(handler, "W3005", REDUNDANT_DEPENDS_ON)
+        acknowledge(handler, CUSTOM_RESOURCE_LAMBDA)
 
 
 def _check_max_azs(max_azs: int) -> None:

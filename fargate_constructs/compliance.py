@@ -102,6 +102,33 @@ ACCESS_LOG_BUCKET = Exemption(
     "KMS); logging or replicating a log bucket would need another bucket per load balancer "
     "for data that is itself a log. It is SSL-only, private, versioned and expires objects.",
 )
+ACCESS_LOG_BUCKET_CONTROL_TOWER = Exemption(
+    rule_ids=tuple(
+        f"cdk-validator-cfnguard::{rule}"
+        for rule in (
+            "s3_bucket_default_encryption_kms_check",
+            "s3_bucket_logging_enabled_check",
+            "s3_bucket_object_lock_enabled_check",
+            "s3_event_notifications_enabled_check",
+        )
+    ),
+    reason="Load balancer access-log bucket: ELB log delivery supports only SSE-S3, not KMS; "
+    "server access logging of a log bucket needs a second bucket per load balancer for logs of "
+    "logs; object lock would stop the lifecycle rule from expiring old logs (retention is the "
+    "point of this bucket's lifecycle); nothing consumes events of new log objects.",
+)
+CUSTOM_RESOURCE_LAMBDA = Exemption(
+    rule_ids=("cdk-validator-cfnguard::lambda_inside_vpc_check",),
+    reason="aws-cdk-lib's provider Lambda that removes the default security group's rules runs "
+    "once per deploy and calls only the EC2 API; in the VPC it would need a NAT route or an EC2 "
+    "endpoint to reach it. restrict_default_security_group=False removes it.",
+)
+CROSS_STACK_LOG_KEY = Exemption(
+    rule_ids=("cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check",),
+    reason="Encrypted with a customer managed KMS key of another stack (the platform's log key, "
+    "which allows CloudWatch Logs); its ARN arrives through Fn::ImportValue, which the control's "
+    "rule cannot evaluate as a key ARN.",
+)
 
 NLB_ACCESS_LOGS = Exemption(
     rule_ids=(f"{AWS_SOLUTIONS}-ELB2", *in_compliance_packs("ELBLoggingEnabled")),
@@ -125,9 +152,21 @@ ECS_LOAD_BALANCER_ROLE = Exemption(
 )
 
 ALARMS_WITHOUT_TOPIC = Exemption(
-    rule_ids=in_compliance_packs("CloudWatchAlarmAction"),
-    reason="These alarms act through ECS, which reads their state to roll back a deployment; "
-    "no notification topic was given (alarm_topic=) to also page people.",
+    rule_ids=(
+        *in_compliance_packs("CloudWatchAlarmAction"),
+        "cdk-validator-cfnguard::cloudwatch_alarm_action_check",
+    ),
+    reason="ECS acts on this alarm: it is a deployment alarm, and ECS reads its state to roll a "
+    "deployment back. No notification topic was given (alarm_topic=) to also page people.",
+)
+
+INFORMATIONAL_ALARMS_WITHOUT_TOPIC = Exemption(
+    rule_ids=(
+        *in_compliance_packs("CloudWatchAlarmAction"),
+        "cdk-validator-cfnguard::cloudwatch_alarm_action_check",
+    ),
+    reason="Asked for explicitly (informational_alarms=True) without a topic: the alarm shows the "
+    "service's state in the CloudWatch console and dashboards; give alarm_topic= to notify.",
 )
 
 # Actions IAM only accepts with Resource "*", and why granting them is safe.

@@ -28,6 +28,7 @@ from constructs import Construct
 from .cluster import NetworkedCluster
 from .compliance import (
     ACCESS_LOG_BUCKET,
+    ACCESS_LOG_BUCKET_CONTROL_TOWER,
     INTERNAL_LOAD_BALANCER_WAF,
     PLAIN_HTTP_OPT_IN,
     PUBLIC_LISTENER_INGRESS,
@@ -737,6 +738,7 @@ def access_log_bucket(scope: Construct, retention: timedelta) -> s3.Bucket:
         ],
     )
     acknowledge(bucket, ACCESS_LOG_BUCKET)
+    acknowledge(bucket, ACCESS_LOG_BUCKET_CONTROL_TOWER)
     return bucket
 
 

@@ -8,6 +8,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from .compliance import CROSS_STACK_LOG_KEY, acknowledge
+
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 
@@ -45,7 +47,28 @@ def create_log_key(scope: Construct, id: str) -> kms.Key:
             },
         )
     )
+    limit_grants_to_aws_services(key)
     return key
+
+
+def limit_grants_to_aws_services(key: kms.Key) -> None:
+    """Deny ``kms:CreateGrant`` unless the grant is for an AWS resource or an AWS service asks
+    (Control Tower's KMS.PR.3): grants are how a principal could hand the key's use on."""
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            sid="DenyGrantsExceptForAwsServices",
+            effect=iam.Effect.DENY,
+            principals=[iam.AnyPrincipal()],
+            actions=["kms:CreateGrant"],
+            resources=["*"],
+            conditions={
+                "BoolIfExists": {
+                    "kms:GrantIsForAWSResource": "false",
+                    "aws:PrincipalIsAWSService": "false",
+                }
+            },
+        )
+    )
 
 
 def create_log_group(
@@ -56,4 +79,7 @@ def create_log_group(
     retention: logs.RetentionDays,
 ) -> logs.LogGroup:
     """A log group encrypted with ``key`` that keeps events for ``retention``."""
-    return logs.LogGroup(scope, id, encryption_key=key, retention=retention)
+    log_group = logs.LogGroup(scope, id, encryption_key=key, retention=retention)
+    if Stack.of(key) is not Stack.of(scope):
+        acknowledge(log_group, CROSS_STACK_LOG_KEY)
+    return log_group

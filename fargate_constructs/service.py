@@ -85,11 +85,13 @@ class FargateService(Construct):
     :param capacity: FARGATE/FARGATE_SPOT strategy (default: all on demand).
     :param scaling: :class:`AutoScaling` between a minimum and maximum task count; then
         ``desired_count`` must stay None (deploys keep the running count).
-    :param service_alarms: create the service's alarms (:attr:`alarms`: CPU, memory, running
-        tasks, and with a load balancer unhealthy targets and 5xx, the last two used for
-        rollback by default) (default True; 5 CloudWatch alarms).
+    :param service_alarms: create the service's alarms (:attr:`alarms`) (default True): with a
+        load balancer one rollback alarm (target 5xx or unhealthy targets) that deployments roll
+        back on, and the informational ones below.
+    :param informational_alarms: CPU high, memory high and running tasks low (default: only
+        when ``alarm_topic`` is given, since otherwise they would tell no one).
     :param alarm_thresholds: when the service's alarms fire.
-    :param alarm_topic: SNS topic the alarms notify (they roll deployments back either way).
+    :param alarm_topic: SNS topic every alarm notifies (the rollback alarm acts either way).
     :param health_check_grace_period: how long ECS ignores failing load balancer health checks
         of a new task (default 15 s; only with a load balancer); ``timedelta`` or ``Duration``.
     :param service_name: physical name (default: generated).
@@ -134,6 +136,7 @@ class FargateService(Construct):
         service_connect: ServiceConnect | None = None,
         connects_to: Sequence[FargateService] = (),
         az_rebalancing: bool | None = None,
+        informational_alarms: bool | None = None,
     ) -> None:
         deployment = deployment or RollingDeployment()
         capacity = capacity or Capacity()
@@ -265,6 +268,7 @@ class FargateService(Construct):
                 container_insights=cluster.container_insights,
                 target_groups=self._target_groups(),
                 topic=alarm_topic,
+                informational=informational_alarms,
             )
         self.scalable_task_count: ecs.ScalableTaskCount | None = None
         if scaling is not None:

@@ -13,7 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import cfnlint.api
-from aws_cdk import App, Stack
+from aws_cdk import App, Stack, Validations
 from aws_cdk.assertions import Template
 from cdk_nag import (
     AwsSolutionsChecks,
@@ -207,4 +207,30 @@ def execution_role_start_statements(repo: str, log_group: str, secret: str) -> l
             "Effect": "Allow",
             "Resource": {"Ref": secret},
         },
+    ]
+
+
+def control_tower_findings(build: Any, *, outdir: Path) -> list[str]:
+    """Unacknowledged findings of AWS Control Tower's proactive controls (the cfn-guard policy
+    validation plugin, as an organization's CloudFormation hooks would run them) on the app
+    that ``build(app)`` fills."""
+    from cdklabs.cdk_validator_cfnguard import CfnGuardValidator
+
+    app = make_app(outdir=str(outdir))
+    Validations.of(app).add_plugins(CfnGuardValidator())
+    build(app)
+    try:
+        app.synth()
+    except RuntimeError as error:  # the plugin fails synthesis on any finding
+        if "ValidationFailed" not in str(error) and "Validation failed" not in str(error):
+            raise
+    report = outdir / "validation-report.json"
+    if not report.exists():
+        return []
+    return [
+        f"{violation['ruleName']} at {construct['constructPath']}"
+        for plugin in json.loads(report.read_text())["pluginReports"]
+        if plugin["pluginName"] != "Construct Annotations"
+        for violation in plugin["violations"]
+        for construct in violation.get("violatingConstructs", [])
     ]

@@ -8,7 +8,8 @@ import re
 from pathlib import Path
 
 import pytest
-from aws_cdk import App
+from aws_cdk import App, Stack
+from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk.assertions import Template
 from syrupy.assertion import SnapshotAssertion
 
@@ -19,6 +20,7 @@ from .harness import (
     NAG_PACKS,
     REPO_ROOT,
     cfn_lint,
+    control_tower_findings,
     load_example_app,
     make_app,
     nag_findings,
@@ -104,6 +106,30 @@ def test_zero_unacknowledged_findings_in_each_pack(synth: ExampleApp, stack: str
 @pytest.mark.parametrize("stack", STACKS)
 def test_cfn_lint_has_no_errors_or_warnings(synth: ExampleApp, stack: str) -> None:
     assert [str(f) for f in cfn_lint(synth.templates[stack])] == []
+
+
+def test_control_tower_proactive_controls_pass(tmp_path: Path) -> None:
+    """What organizations enforce as CloudFormation hooks: zero unacknowledged findings."""
+    findings = control_tower_findings(load_example_app().build, outdir=tmp_path)
+    assert findings == []
+
+
+def test_control_tower_findings_are_reported(tmp_path: Path) -> None:
+    """The harness sees a finding (so the test above is not vacuous)."""
+
+    def build(app: App) -> None:
+        stack = Stack(app, "Bare")
+        cloudwatch.Alarm(
+            stack,
+            "Silent",
+            metric=cloudwatch.Metric(namespace="Test", metric_name="M"),
+            threshold=1,
+            evaluation_periods=1,
+        )
+
+    assert control_tower_findings(build, outdir=tmp_path) == [
+        "cloudwatch_alarm_action_check at Bare/Silent/Resource"
+    ]
 
 
 def acknowledgments(app: App) -> dict[str, dict[str, str]]:
