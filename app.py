@@ -143,6 +143,7 @@ class PlatformStack(Stack):
             rules=[
                 managed("AWSManagedRulesCommonRuleSet", 1),
                 managed("AWSManagedRulesAmazonIpReputationList", 2),
+                managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
             ],
             visibility_config=_visibility("WebAcl"),
         )
@@ -305,7 +306,21 @@ class BatchStack(Stack):
         scheduler = ManagedPolicyRole(
             self,
             "SchedulerRole",
-            assumed_by=iam.ServicePrincipal("events.amazonaws.com"),
+            # Only EventBridge rules of this account and region may use it (confused deputy).
+            assumed_by=iam.ServicePrincipal(
+                "events.amazonaws.com",
+                conditions={
+                    "StringEquals": {"aws:SourceAccount": self.account},
+                    "ArnLike": {
+                        "aws:SourceArn": self.format_arn(
+                            service="events",
+                            resource="rule",
+                            resource_name="*",
+                            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
+                        )
+                    },
+                },
+            ),
             description="EventBridge starts the nightly report task",
         )
         self.task.grant_run(scheduler, cluster=network)
@@ -331,7 +346,8 @@ class BatchStack(Stack):
             assumed_by=iam.AccountPrincipal(self.account),
             description="Starts the report task on demand (CI, operators)",
         )
-        self.task.grant_run(self.launcher, cluster=network)
+        # CI waits for the run and may stop it; the scheduler above only starts it.
+        self.task.grant_run(self.launcher, cluster=network, manage_tasks=True)
 
 
 def environment(app: App) -> Environment | None:

@@ -15,9 +15,21 @@ from datetime import timedelta
 from enum import Enum
 from typing import Any
 
-from aws_cdk import Aws, CfnCondition, CfnMapping, CfnOutput, Duration, Fn, Names, Stack, Token
+from aws_cdk import (
+    Aws,
+    CfnCondition,
+    CfnMapping,
+    CfnOutput,
+    CfnResource,
+    Duration,
+    Fn,
+    Names,
+    Stack,
+    Token,
+)
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
@@ -611,36 +623,47 @@ class SharedLoadBalancer(Construct):
             )
         self._priorities[priority] = owner
 
-    def allow_to_tasks(self, tasks: ec2.SecurityGroup, port: int) -> None:
-        """Let this load balancer reach tasks on ``port`` (and only them, only on it).
+    def allow_to_tasks(
+        self, service: ecs.FargateService, tasks: ec2.SecurityGroup, port: int
+    ) -> None:
+        """Let this load balancer reach its targets on ``port``, and nothing else.
 
-        Call it after the service is attached to its target group. aws-cdk-lib then has added
-        an ingress and an egress rule resource per service; they are replaced by an inline rule
-        on the task side naming this load balancer's group, and an inline egress rule to the
-        VPC block (shared by all services on that port). Same traffic allowed, two CloudFormation
-        resources fewer per service, and no dependency cycle between the two groups."""
-        for group, rule_type, rule_id in (
-            (
-                tasks,
-                ec2.CfnSecurityGroupIngress,
-                f"from {Names.unique_id(self.security_group)}:{port}",
-            ),
-            (
-                self.security_group,
-                ec2.CfnSecurityGroupEgress,
-                f"to {Names.unique_id(tasks)}:{port}",
-            ),
-        ):
-            generated = group.node.try_find_child(rule_id)
-            if isinstance(generated, rule_type):
-                group.node.try_remove_child(rule_id)
-        tasks.add_ingress_rule(
-            ec2.Peer.security_group_id(self.security_group.security_group_id),
-            ec2.Port.tcp(port),
-            "From the load balancer",
+        Call it after the service is attached to its target group. aws-cdk-lib has then added
+        an ingress and an egress rule resource for the service's own group; instead, every
+        service behind this load balancer also carries one targets group, and aws-cdk-lib's
+        rules between the load balancer and that group exist once per port (the load
+        balancer may send only to the targets group; the tasks admit only the load balancer).
+        Same traffic, no rule resources per service."""
+        # Connections re-apply the load balancer's rules to a group added later: once per port.
+        service.connections.add_security_group(self.targets_security_group)
+        # aws-cdk-lib renders the service's groups when it is created; add the targets group.
+        resource = service.node.default_child
+        assert isinstance(resource, CfnResource)
+        resource.add_property_override(
+            "NetworkConfiguration.AwsvpcConfiguration.SecurityGroups",
+            [group.security_group_id for group in service.connections.security_groups],
         )
-        self.security_group.add_egress_rule(
-            ec2.Peer.ipv4(self._vpc_cidr()), ec2.Port.tcp(port), f"To tasks on {port}"
+        for group, other in ((self.security_group, tasks), (tasks, self.security_group)):
+            other_id = Names.unique_id(other)
+            for child in list(group.node.children):
+                generated = isinstance(
+                    child, ec2.CfnSecurityGroupIngress | ec2.CfnSecurityGroupEgress
+                )
+                if generated and other_id in child.node.id:
+                    group.node.try_remove_child(child.node.id)
+
+    @property
+    def targets_security_group(self) -> ec2.SecurityGroup:
+        """The group every task behind this load balancer carries (made on first use)."""
+        found = self.node.try_find_child("TargetsSecurityGroup")
+        if isinstance(found, ec2.SecurityGroup):
+            return found
+        return ec2.SecurityGroup(
+            self,
+            "TargetsSecurityGroup",
+            vpc=self.cluster.vpc,
+            description="Tasks behind this load balancer: in from it only, on their ports",
+            allow_all_outbound=False,
         )
 
     def test_listener(self, port: int) -> elbv2.ApplicationListener:

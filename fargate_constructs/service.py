@@ -448,7 +448,7 @@ class FargateService(Construct):
             service_resource = self.service.node.default_child
             assert isinstance(service_resource, CfnResource)
             ignore_lint_check(service_resource, "W3005", REDUNDANT_DEPENDS_ON)
-        shared.allow_to_tasks(self.security_group, port)
+        shared.allow_to_tasks(self.service, self.security_group, port)
         return LoadBalancerAttachment(shared, blue, rule, route.health, green, test_rule)
 
     def _target_group(

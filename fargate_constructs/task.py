@@ -542,7 +542,11 @@ class FargateTaskWithRoles(Construct):
         )
 
     def grant_run(
-        self, grantee: iam.IGrantable, *, cluster: NetworkedCluster | ecs.ICluster
+        self,
+        grantee: iam.IGrantable,
+        *,
+        cluster: NetworkedCluster | ecs.ICluster,
+        manage_tasks: bool = False,
     ) -> iam.Grant:
         """Let ``grantee`` (a user, CI role, Lambda, EventBridge or Step Functions role) start
         this task in ``cluster``, and nothing more:
@@ -552,8 +556,10 @@ class FargateTaskWithRoles(Construct):
           (condition ``iam:PassedToService``); without it RunTask fails with AccessDenied
           "not authorized to perform: iam:PassRole";
         * ``ecs:TagResource`` on the cluster's tasks when RunTask creates them (for tags);
-        * ``ecs:DescribeTasks`` and ``ecs:StopTask`` on the cluster's tasks.
+        * with ``manage_tasks=True`` (a CI job that waits for its task), ``ecs:DescribeTasks``
+          and ``ecs:StopTask`` on the cluster's tasks; a scheduler never needs them.
         """
+        expect_bool("manage_tasks", manage_tasks)
         ecs_cluster = cluster.cluster if isinstance(cluster, NetworkedCluster) else cluster
         if isinstance(cluster, NetworkedCluster):
             cluster.place(self, grantee if isinstance(grantee, Construct) else self)
@@ -583,12 +589,15 @@ class FargateTaskWithRoles(Construct):
                 resource_arns=[tasks_in_cluster],
                 conditions={"StringEquals": {"ecs:CreateAction": "RunTask"}},
             ),
-            iam.Grant.add_to_principal(
-                grantee=grantee,
-                actions=["ecs:DescribeTasks", "ecs:StopTask"],
-                resource_arns=[tasks_in_cluster],
-            ),
         ]
+        if manage_tasks:
+            grants.append(
+                iam.Grant.add_to_principal(
+                    grantee=grantee,
+                    actions=["ecs:DescribeTasks", "ecs:StopTask"],
+                    resource_arns=[tasks_in_cluster],
+                )
+            )
         principal = grantee.grant_principal
         if isinstance(principal, Construct):
             for resource in (self.family_arn(), tasks_in_cluster):

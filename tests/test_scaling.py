@@ -8,6 +8,7 @@ from aws_cdk import App, Duration, Stack
 from aws_cdk import aws_ecr as ecr
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk.assertions import Match, Template
 from syrupy.assertion import SnapshotAssertion
@@ -257,36 +258,60 @@ def _alarm_names(template: Template) -> dict[str, dict[str, Any]]:
     }
 
 
-def test_service_alarms_with_a_load_balancer(synth: Synthesized) -> None:
+def test_one_rollback_alarm_with_a_load_balancer_and_no_silent_alarms(synth: Synthesized) -> None:
     alarms = _alarm_names(synth.templates["Web"])
     kinds = sorted(name.rsplit("-", 1)[1] for name in alarms if name.startswith("Web-"))
-    assert kinds == ["CpuHigh", "MemoryHigh", "RunningTasksLow", "Target5xx", "UnhealthyTargets"]
-    by_kind = {name.rsplit("-", 1)[1]: props for name, props in alarms.items()}
-    assert by_kind["CpuHigh"]["MetricName"] == "CPUUtilization"
-    assert by_kind["CpuHigh"]["Threshold"] == 90
-    assert by_kind["MemoryHigh"]["MetricName"] == "MemoryUtilization"
-    assert by_kind["Target5xx"]["MetricName"] == "HTTPCode_Target_5XX_Count"
-    assert by_kind["Target5xx"]["Threshold"] == 10
-    assert by_kind["UnhealthyTargets"]["MetricName"] == "UnHealthyHostCount"
-    missing = by_kind["RunningTasksLow"]["Metrics"]
-    assert [m["Expression"] for m in missing if "Expression" in m] == ["desired - running"]
+    # No alarm_topic: CPU, memory and running tasks would tell no one, so they are not made.
+    assert kinds == ["Rollback"]
+    (rollback,) = [props for name, props in alarms.items() if name.endswith("-Rollback")]
+    (expression,) = [m["Expression"] for m in rollback["Metrics"] if "Expression" in m]
+    assert expression == "IF((FILL(e0, 0)) >= 10 OR (FILL(u0, 0)) >= 1, 1, 0)"
+    metric_names = {
+        m["MetricStat"]["Metric"]["MetricName"] for m in rollback["Metrics"] if "MetricStat" in m
+    }
+    assert metric_names == {"HTTPCode_Target_5XX_Count", "UnHealthyHostCount"}
+    assert (rollback["Threshold"], rollback["EvaluationPeriods"]) == (1, 2)
     assert synth.web.alarms is not None
-    assert synth.web.alarms.target_5xx is not None
+    assert synth.web.alarms.rollback is not None
+    assert synth.web.alarms.cpu_high is None
 
 
-def test_rolling_deployment_rolls_back_on_5xx_and_unhealthy_targets(synth: Synthesized) -> None:
+def test_rolling_deployment_rolls_back_on_the_rollback_alarm(synth: Synthesized) -> None:
     names = synth.service("Web")["Properties"]["DeploymentConfiguration"]["Alarms"]["AlarmNames"]
     alarms = _alarm_names(synth.templates["Web"])
-    assert sorted(name.rsplit("-", 1)[1] for name in names) == ["Target5xx", "UnhealthyTargets"]
+    assert [name.rsplit("-", 1)[1] for name in names] == ["Rollback"]
     assert all(name in alarms for name in names)  # literal names that exist in the stack
 
 
-def test_worker_without_load_balancer_has_no_target_alarms_and_no_rollback_alarms(
-    synth: Synthesized,
-) -> None:
-    kinds = sorted(n.rsplit("-", 1)[1] for n in _alarm_names(synth.templates["Worker"]))
-    assert kinds == ["CpuHigh", "MemoryHigh", "RunningTasksLow"]
+def test_worker_without_load_balancer_or_topic_has_no_alarms(synth: Synthesized) -> None:
+    assert _alarm_names(synth.templates["Worker"]) == {}
     assert "Alarms" not in synth.service("Worker")["Properties"]["DeploymentConfiguration"]
+
+
+def test_informational_alarms_with_a_topic_notify_it() -> None:
+    app = make_app()
+    stack = Stack(app, "Told")
+    net = NetworkedCluster(stack, "Net")
+    topic = sns.Topic(stack, "Pager", enforce_ssl=True)
+    FargateService(
+        stack,
+        "Web",
+        cluster=net,
+        task=_task(stack, net, container_port=8080),
+        load_balancer=LoadBalancer(certificate_arn=CERT, web_acl_arn=WAF),
+        alarm_topic=topic,
+    )
+    alarms = _alarm_names(Template.from_stack(stack))
+    assert sorted(name.rsplit("-", 1)[1] for name in alarms) == [
+        "CpuHigh",
+        "MemoryHigh",
+        "Rollback",
+        "RunningTasksLow",
+    ]
+    topic_ref = {"Ref": stack.resolve(stack.get_logical_id(topic.node.default_child))}
+    for props in alarms.values():
+        assert props["AlarmActions"] == [topic_ref]
+        assert props["OKActions"] == [topic_ref]
 
 
 def test_no_synth_warnings(synth: Synthesized) -> None:

@@ -170,8 +170,7 @@ def test_rolling_deployment_has_circuit_breaker_rollback_percents_and_alarms(
     assert config["Alarms"] == {
         "AlarmNames": [
             "team-pager-alarm",
-            "Rolling-Web-A0416C58-Target5xx",
-            "Rolling-Web-A0416C58-UnhealthyTargets",
+            "Rolling-Web-A0416C58-Rollback",
         ],
         "Enable": True,
         "Rollback": True,
@@ -349,34 +348,34 @@ def test_security_groups_admit_only_what_each_side_needs(synth: Synthesized) -> 
         ("0.0.0.0/0", 80),
         ("0.0.0.0/0", 443),
     ]
-    assert alb["SecurityGroupEgress"] == [
-        {
-            "CidrIp": "10.0.0.0/16",
-            "Description": "To tasks on 8080",
-            "FromPort": PORT,
-            "IpProtocol": "tcp",
-            "ToPort": PORT,
-        }
-    ]
+    template = synth.templates["Rolling"].to_json()["Resources"]
     service = synth.services["Rolling"]
-    tasks = synth.templates["Rolling"].to_json()["Resources"][
-        synth.logical_id("Rolling", service.security_group)
-    ]["Properties"]
-    assert tasks["SecurityGroupIngress"] == [
-        {
-            "Description": "From the load balancer",
-            "FromPort": PORT,
-            "IpProtocol": "tcp",
-            "SourceSecurityGroupId": {"Fn::GetAtt": [Match.any_value(), "GroupId"]}
-            if False
-            else tasks["SecurityGroupIngress"][0]["SourceSecurityGroupId"],
-            "ToPort": PORT,
-        }
+    shared = service.attachment.shared  # type: ignore[union-attr]
+    alb_id = synth.logical_id("Rolling", shared.security_group)
+    targets_id = synth.logical_id("Rolling", shared.targets_security_group)
+    # The load balancer may send only to its targets' group, only on the container port ...
+    (egress,) = [r["Properties"] for r in template.values() if r["Type"].endswith("Egress")]
+    assert egress["GroupId"] == {"Fn::GetAtt": [alb_id, "GroupId"]}
+    assert egress["DestinationSecurityGroupId"] == {"Fn::GetAtt": [targets_id, "GroupId"]}
+    assert (egress["FromPort"], egress["ToPort"], egress["IpProtocol"]) == (PORT, PORT, "tcp")
+    # ... and the targets' group admits only the load balancer, on that port.
+    (ingress,) = [r["Properties"] for r in template.values() if r["Type"].endswith("Ingress")]
+    assert ingress["GroupId"] == {"Fn::GetAtt": [targets_id, "GroupId"]}
+    assert ingress["SourceSecurityGroupId"] == {"Fn::GetAtt": [alb_id, "GroupId"]}
+    assert (ingress["FromPort"], ingress["ToPort"]) == (PORT, PORT)
+    # Inline, only CDK's placeholder that stands for "no other egress".
+    assert all(
+        rule["CidrIp"] == "255.255.255.255/32" for rule in alb.get("SecurityGroupEgress", [])
+    )
+    tasks = template[synth.logical_id("Rolling", service.security_group)]["Properties"]
+    assert "SecurityGroupIngress" not in tasks
+    groups = synth.service_props("Rolling")["NetworkConfiguration"]["AwsvpcConfiguration"][
+        "SecurityGroups"
     ]
-    source = tasks["SecurityGroupIngress"][0]["SourceSecurityGroupId"]["Fn::GetAtt"][0]
-    assert source.startswith("WebLoadBalancerSecurityGroup")
-    synth.templates["Rolling"].resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
-    synth.templates["Rolling"].resource_count_is("AWS::EC2::SecurityGroupEgress", 0)
+    assert {g["Fn::GetAtt"][0] for g in groups} == {
+        synth.logical_id("Rolling", service.security_group),
+        targets_id,
+    }
 
 
 def test_internal_load_balancer_admits_the_vpc_only(synth: Synthesized) -> None:
@@ -515,12 +514,12 @@ def _resource_count_with(services: int, *, service_alarms: bool) -> int:
     return len(Template.from_stack(stack).to_json()["Resources"])
 
 
-@pytest.mark.parametrize(("service_alarms", "per_service"), [(False, 9), (True, 14)])
+@pytest.mark.parametrize(("service_alarms", "per_service"), [(False, 9), (True, 10)])
 def test_resources_per_extra_rolling_web_service_on_a_shared_load_balancer(
     service_alarms: bool, per_service: int
 ) -> None:
     # 2 roles, the execution role's policy, log group, task definition, service, security
-    # group, target group, listener rule; plus 5 alarms when the service has its alarms.
+    # group, target group, listener rule; plus the rollback alarm when it has its alarms.
     one = _resource_count_with(1, service_alarms=service_alarms)
     three = _resource_count_with(3, service_alarms=service_alarms)
     assert (three - one) / 2 == per_service

@@ -184,6 +184,7 @@ def test_service_connect_opens_exactly_the_server_port_to_exactly_the_client(
     edges = {
         (str(rule["GroupId"]), str(rule["SourceSecurityGroupId"]), rule["FromPort"], rule["ToPort"])
         for rule in synth.resources("Shop", "AWS::EC2::SecurityGroupIngress").values()
+        if rule["Description"].startswith("Service Connect")
     }
     web = str(_group(synth, synth.web))
     assert edges == {

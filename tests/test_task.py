@@ -393,13 +393,27 @@ def test_grant_run_grants_exactly_what_a_launcher_needs(synth: Synthesized) -> N
             "Effect": "Allow",
             "Resource": tasks_in_cluster,
         },
-        {
-            "Action": ["ecs:DescribeTasks", "ecs:StopTask"],
-            "Effect": "Allow",
-            "Resource": tasks_in_cluster,
-        },
     ]
     assert synth.grant.success
+
+
+def test_grant_run_adds_describe_and_stop_only_when_asked() -> None:
+    app = make_app()
+    stack = Stack(app, "Ci")
+    network = NetworkedCluster(stack, "Network")
+    task = FargateTaskWithRoles(
+        stack, "Task", image=PUBLIC_IMAGE, size=TaskSize(256, 512), user="1"
+    )
+    waiter = ManagedPolicyRole(
+        stack, "Waiter", assumed_by=iam.AccountRootPrincipal(), description="CI"
+    )
+    task.grant_run(waiter, cluster=network, manage_tasks=True)
+    policy = waiter.managed_policy
+    assert policy is not None
+    actions = [s["Action"] for s in stack.resolve(policy.document.to_json())["Statement"]]
+    assert ["ecs:DescribeTasks", "ecs:StopTask"] in actions
+    with pytest.raises(InvalidParameterError, match="manage_tasks='yes'"):
+        task.grant_run(waiter, cluster=network, manage_tasks="yes")  # type: ignore[arg-type]
 
 
 def test_synthesis_emits_no_warnings(synth: Synthesized) -> None:
