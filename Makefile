@@ -46,7 +46,10 @@ typecheck: setup
 pytest: setup
 	pytest -n auto --dist loadfile
 
-test: lint typecheck pytest
+# mypy (one process, about 70 s cold) and pytest (one worker per core) overlap: on 2 cores the
+# clean-clone `make test` is about 30 s shorter than running them one after the other.
+test: lint
+	$(MAKE) --no-print-directory -j2 --output-sync=target typecheck pytest
 
 check: synth
 	cfn-lint --regions us-east-1 eu-west-1 -- cdk.out/*.template.json

@@ -1,9 +1,12 @@
-"""Synth time of a VPC + cluster + one HTTPS web service: ours vs aws_ecs_patterns.
+"""Synth time: ours vs aws_ecs_patterns, for a VPC + cluster + N HTTPS web services (ours on one
+shared ALB, ecs_patterns with an ALB each), at N = 1, 10 and 30 by default (ecs_patterns cannot
+put 50 in one stack: 727 resources, over the 500 limit).
 
 Both are built and synthesized in the same process, interleaved, after one warm-up each (the
-jsii runtime start is paid once and is not part of either). Prints the median of --runs.
+jsii runtime start is paid once and is not part of either). Prints the median of --runs and
+the ratio at each size: it should stay flat as N grows (no check may cost per task x identity).
 
-    .venv/bin/python bench/synth_time.py --runs 7
+    .venv/bin/python bench/synth_time.py --runs 3 --services 1 10 30
 """
 
 from __future__ import annotations
@@ -17,31 +20,33 @@ from _stacks import new_app, ours, patterns
 from aws_cdk import App, Stack
 
 
-def timed(build: Callable[[App], Stack]) -> float:
+def timed(build: Callable[[App, int], Stack], services: int) -> float:
     start = time.perf_counter()
     app = new_app()
-    build(app)
+    build(app, services)
     app.synth()
     return time.perf_counter() - start
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--services", type=int, nargs="+", default=[1, 10, 30])
     args = parser.parse_args()
-    timed(ours)
-    timed(patterns)
-    ours_times, pattern_times = [], []
-    for _ in range(args.runs):
-        ours_times.append(timed(ours))
-        pattern_times.append(timed(patterns))
-    mine, theirs = statistics.median(ours_times), statistics.median(pattern_times)
-    print(f"runs: {args.runs} each, interleaved, after one warm-up")
-    print(f"fargate-constructs: median {mine * 1000:.0f} ms (min {min(ours_times) * 1000:.0f})")
-    print(
-        f"ecs_patterns:       median {theirs * 1000:.0f} ms (min {min(pattern_times) * 1000:.0f})"
-    )
-    print(f"ratio ours/theirs: {mine / theirs:.2f}")
+    timed(ours, 1)
+    timed(patterns, 1)
+    print(f"runs: {args.runs} each, interleaved, after one warm-up; median (min)")
+    for count in args.services:
+        ours_times, pattern_times = [], []
+        for _ in range(args.runs):
+            ours_times.append(timed(ours, count))
+            pattern_times.append(timed(patterns, count))
+        mine, theirs = statistics.median(ours_times), statistics.median(pattern_times)
+        print(
+            f"{count:>3} services: fargate-constructs {mine * 1000:6.0f} ms "
+            f"({min(ours_times) * 1000:.0f}), ecs_patterns {theirs * 1000:6.0f} ms "
+            f"({min(pattern_times) * 1000:.0f}), ratio {mine / theirs:.2f}"
+        )
 
 
 if __name__ == "__main__":

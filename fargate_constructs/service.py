@@ -3,9 +3,11 @@ optional load balancer and a capacity strategy. Each concern lives in its own mo
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 import jsii
 from aws_cdk import CfnResource, Duration, Stack, Stage, Token
@@ -688,6 +690,8 @@ def _check_file_systems(task: FargateTaskWithRoles, cluster: NetworkedCluster) -
     checked here."""
     from aws_cdk import aws_efs as efs
 
+    if not task.efs_volumes:
+        return
     vpc_subnets = {subnet.subnet_id for subnet in cluster.vpc.private_subnets}
     vpc_subnets |= {subnet.subnet_id for subnet in cluster.vpc.isolated_subnets}
     vpc_subnets |= {subnet.subnet_id for subnet in cluster.vpc.public_subnets}
@@ -707,9 +711,26 @@ def _check_file_systems(task: FargateTaskWithRoles, cluster: NetworkedCluster) -
             )
 
 
+_SAME_PLACE: weakref.WeakKeyDictionary[Any, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
+
+
 def _check_same_place(scope: Construct, parameter: str, other: Construct) -> None:
-    """Cross-stack references work only within one app stage, account and region."""
+    """Cross-stack references work only within one app stage, account and region. Each pair
+    of stacks is compared once per app (every lookup is a round trip to the jsii runtime)."""
     here, there = Stack.of(scope), Stack.of(other)
+    if here is there:
+        return
+    checked = _SAME_PLACE.setdefault(scope.node.root, set())
+    pair = (here.node.path, there.node.path)
+    if pair in checked:
+        return
+    _compare_places(scope, parameter, other, here, there)
+    checked.add(pair)
+
+
+def _compare_places(
+    scope: Construct, parameter: str, other: Construct, here: Stack, there: Stack
+) -> None:
     stage, other_stage = Stage.of(scope), Stage.of(other)
     if (stage.node.path if stage else None) != (other_stage.node.path if other_stage else None):
         raise InvalidParameterError(

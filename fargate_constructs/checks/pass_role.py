@@ -167,8 +167,18 @@ class PassRoleCheck:
         check._tasks.append(task)
 
     def problems(self) -> list[tuple[IConstruct, str]]:
-        identities = list(_identities(self._root))
-        return [problem for task in self._tasks for problem in _check_task(task, identities)]
+        # Only identities that may run some task matter; most (task and execution roles) may
+        # not, and are dropped in plain Python before anything is resolved through jsii.
+        runners = [
+            identity
+            for identity in _identities(self._root)
+            if identity.stack is not None
+            and any(_allows(statement, "ecs:RunTask") for statement in identity.statements)
+        ]
+        if not runners:
+            return []
+        views = _TaskViews()
+        return [problem for task in self._tasks for problem in _check_task(task, runners, views)]
 
     def failures(self) -> list[str]:
         return [message for _, message in self.problems()]
@@ -181,50 +191,65 @@ class PassRoleCheck:
         return []
 
 
+class _TaskViews:
+    """How a task's family, definition and roles appear in a given stack, each resolved once
+    per (task, stack) instead of once per identity, and only when asked (a role of a stack in
+    another environment cannot be resolved at all)."""
+
+    def __init__(self) -> None:
+        self._cache: dict[tuple[int, str, str], tuple[str, ...]] = {}
+
+    def of(self, task: FargateTaskWithRoles, stack: Stack, what: str) -> tuple[str, ...]:
+        key = (id(task), stack.node.path, what)
+        if key not in self._cache:
+            value = {
+                "family": task.task_definition.task_definition_arn,
+                "task role": task.task_role.role_arn,
+                "execution role": task.execution_role.role_arn,
+            }[what]
+            seen = _seen_as(value, stack, same=stack.node.path == Stack.of(task).node.path)
+            self._cache[key] = (task.family, *seen) if what == "family" else seen
+        return self._cache[key]
+
+
+def _seen_as(value: str, stack: Stack, *, same: bool) -> tuple[str, ...]:
+    """A Ref/GetAtt in the same stack, an import of a cross-stack reference otherwise (a bare
+    Ref/GetAtt resolved for another stack names that stack's own resource of the same logical
+    ID, so it does not count). The family name is global."""
+    resolved = stack.resolve(value)
+    bare = isinstance(resolved, dict) and set(resolved) <= {"Ref", "Fn::GetAtt"}
+    return (json.dumps(resolved),) if same or not bare else ()
+
+
 def _check_task(
-    task: FargateTaskWithRoles, identities: list[_Identity]
+    task: FargateTaskWithRoles, runners: list[_Identity], views: _TaskViews
 ) -> list[tuple[IConstruct, str]]:
     problems: list[tuple[IConstruct, str]] = []
-    roles = {"task role": task.task_role, "execution role": task.execution_role}
-    for identity in identities:
-        if identity.stack is None:
-            continue
-
-        # How this task's resources appear in the identity's stack: a Ref/GetAtt in the same
-        # stack, an import of a cross-stack reference otherwise (a bare Ref/GetAtt resolved for
-        # another stack names that stack's own resource of the same logical ID, so it does not
-        # count). The family name is global.
-        same_stack = identity.stack is Stack.of(task) or (
-            identity.stack.node.path == Stack.of(task).node.path
-        )
-
-        def seen_as(
-            value: str, stack: Stack = identity.stack, same: bool = same_stack
-        ) -> tuple[str, ...]:
-            resolved = stack.resolve(value)
-            bare = isinstance(resolved, dict) and set(resolved) <= {"Ref", "Fn::GetAtt"}
-            return (json.dumps(resolved),) if same or not bare else ()
-
-        family_needles = (task.family, *seen_as(task.task_definition.task_definition_arn))
+    family: str | None = None
+    for identity in runners:
+        assert identity.stack is not None
+        stack = identity.stack
         runs = any(
-            _allows(s, "ecs:RunTask") and _covers(s, family_needles) for s in identity.statements
+            _allows(s, "ecs:RunTask") and _covers(s, views.of(task, stack, "family"))
+            for s in identity.statements
         )
         if not runs:
             continue
         missing = [
             label
-            for label, role in roles.items()
+            for label in ("task role", "execution role")
             if not any(
-                _allows(s, "iam:PassRole") and _covers(s, seen_as(role.role_arn))
+                _allows(s, "iam:PassRole") and _covers(s, views.of(task, stack, label))
                 for s in identity.statements
             )
         ]
         if missing:
+            family = family or task.family
             problems.append(
                 (
                     identity.grant_sites[0],
                     f"PassRole: {identity.name} may call ecs:RunTask on task definition family "
-                    f"'{task.family}' ({task.node.path}) but may not iam:PassRole its "
+                    f"'{family}' ({task.node.path}) but may not iam:PassRole its "
                     f"{' and '.join(missing)}: RunTask would fail with AccessDenied "
                     "('not authorized to perform: iam:PassRole'). Grant with "
                     "task.grant_run(grantee, cluster=...) instead.",
