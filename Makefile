@@ -62,7 +62,8 @@ package-test: setup
 	pytest -q -m package -p no:cacheprovider tests/package
 
 bench: setup
-	cd bench && python synth_time.py --runs 7
+	cd bench && python synth_time.py --runs 3
+	cd bench && python synth_process.py --runs 5
 	cd bench && python resource_counts.py
 	cd bench && python rolling_step.py
 	cd bench && python cost.py
