@@ -60,6 +60,7 @@ from fargate_constructs import (
     StepScaling,
     TargetTracking,
     TaskSize,
+    account_service_principal,
     limit_grants_to_aws_services,
     synth,
 )
@@ -307,19 +308,12 @@ class BatchStack(Stack):
             self,
             "SchedulerRole",
             # Only EventBridge rules of this account and region may use it (confused deputy).
-            assumed_by=iam.ServicePrincipal(
+            assumed_by=account_service_principal(
+                self,
                 "events.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": self.account},
-                    "ArnLike": {
-                        "aws:SourceArn": self.format_arn(
-                            service="events",
-                            resource="rule",
-                            resource_name="*",
-                            arn_format=ArnFormat.SLASH_RESOURCE_NAME,
-                        )
-                    },
-                },
+                source_service="events",
+                source_resource="rule",
+                source_resource_name="*",
             ),
             description="EventBridge starts the nightly report task",
         )

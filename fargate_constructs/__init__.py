@@ -40,7 +40,7 @@ if TYPE_CHECKING:
         NlbProtocol,
         ServiceNetworkLoadBalancer,
     )
-    from .roles import ManagedPolicyRole
+    from .roles import ManagedPolicyRole, account_service_principal
     from .scaling import AutoScaling, ScheduledScaling, Step, StepScaling, TargetTracking
     from .service import FargateService
     from .service_connect import ServerEndpoint, ServiceConnect
@@ -90,6 +90,7 @@ _LAZY = {
     "NetworkedCluster": ".cluster",
     "FargateTaskWithRoles": ".task",
     "ManagedPolicyRole": ".roles",
+    "account_service_principal": ".roles",
     "limit_grants_to_aws_services": ".log_groups",
 }
 
@@ -139,6 +140,7 @@ __all__ = [
     "TaskSize",
     "Tracing",
     "Transport",
+    "account_service_principal",
     "check",
     "limit_grants_to_aws_services",
     "synth",

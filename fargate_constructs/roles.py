@@ -16,16 +16,36 @@ def ecs_tasks_principal(scope: Construct) -> iam.ServicePrincipal:
     """``ecs-tasks.amazonaws.com``, limited to tasks of this stack's account and region
     (``aws:SourceAccount`` and ``aws:SourceArn``), as AWS recommends against the confused
     deputy. Tokens in env-agnostic stacks resolve to ``AWS::AccountId``/``AWS::Region``."""
+    return account_service_principal(scope, ECS_TASKS_SERVICE, source_service="ecs")
+
+
+def account_service_principal(
+    scope: Construct,
+    service: str,
+    *,
+    source_service: str,
+    source_resource: str = "*",
+    source_resource_name: str | None = None,
+) -> iam.ServicePrincipal:
+    """``service`` (e.g. ``events.amazonaws.com``) acting only for resources of this stack's
+    account and region: ``aws:SourceAccount`` and an ``aws:SourceArn`` of ``source_service``
+    (e.g. ``events``, ``rule``, ``*`` for every rule), against the confused deputy."""
     stack = Stack.of(scope)
+    source_arn = stack.format_arn(
+        service=source_service,
+        resource=source_resource,
+        resource_name=source_resource_name,
+        arn_format=(
+            ArnFormat.NO_RESOURCE_NAME
+            if source_resource_name is None
+            else ArnFormat.SLASH_RESOURCE_NAME
+        ),
+    )
     return iam.ServicePrincipal(
-        ECS_TASKS_SERVICE,
+        service,
         conditions={
             "StringEquals": {"aws:SourceAccount": stack.account},
-            "ArnLike": {
-                "aws:SourceArn": stack.format_arn(
-                    service="ecs", resource="*", arn_format=ArnFormat.NO_RESOURCE_NAME
-                )
-            },
+            "ArnLike": {"aws:SourceArn": source_arn},
         },
     )
 
