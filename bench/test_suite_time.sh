@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/.venv/bin:$PWD/node_modules/.bin:$PATH"
-for mode in "serial:" "parallel (make test):-n auto --dist loadfile"; do
+for mode in "serial:" "parallel (make test):-n auto --dist worksteal"; do
   label=${mode%%:*}; flags=${mode#*:}
   start=$(date +%s.%N)
   # shellcheck disable=SC2086
