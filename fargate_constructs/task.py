@@ -221,16 +221,18 @@ class FargateTaskWithRoles(Construct):
         self.main_container_name = main.name
         self.log_router = log_router
         self.tracing = tracing
+        # One principal for both roles: building it is several jsii round trips.
+        principal = ecs_tasks_principal(self)
         self.task_role: iam.Role = ManagedPolicyRole(
             self,
             "TaskRole",
-            assumed_by=ecs_tasks_principal(self),
+            assumed_by=principal,
             description="Task role: what the application in the task may call",
         )
         self.execution_role: iam.Role = ManagedPolicyRole(
             self,
             "ExecutionRole",
-            assumed_by=ecs_tasks_principal(self),
+            assumed_by=principal,
             description="Task execution role: pulls the image, writes logs, reads secrets",
         )
         self.log_key = log_key or create_log_key(self, "LogKey")
