@@ -20,6 +20,8 @@ from typing import Any
 from .durations import DurationLike, as_timedelta, check_seconds
 from .errors import InvalidParameterError
 from .validation import (
+    ECS_NAME,
+    check_ecs_name,
     check_int_range,
     expect_bool,
     expect_int,
@@ -30,7 +32,7 @@ from .validation import (
     expect_str_tuple,
 )
 
-CONTAINER_NAME_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,255}")
+CONTAINER_NAME_PATTERN = ECS_NAME  # containers and volumes follow ECS's name rule
 PORT_NAME_PATTERN = re.compile(r"[a-z0-9_][a-z0-9_-]{0,63}")
 USER_PATTERN = re.compile(r"[A-Za-z0-9_.][A-Za-z0-9_.-]*(:[A-Za-z0-9_.][A-Za-z0-9_.-]*)?")
 MIN_CONTAINER_MEMORY_MIB = 6  # Docker refuses a container limit below 6 MiB
@@ -85,15 +87,7 @@ def _nearest_name(value: str, pattern: re.Pattern[str], *, lower: bool = False) 
 
 
 def check_container_name(value: Any, parameter: str = "name") -> str:
-    name = expect_str(parameter, value, what="a container name (a string)")
-    if not CONTAINER_NAME_PATTERN.fullmatch(name):
-        raise InvalidParameterError(
-            parameter,
-            name,
-            "1 to 255 letters, digits, '_' and '-'",
-            nearest=f"{parameter}={_nearest_name(name, CONTAINER_NAME_PATTERN)!r}",
-        )
-    return name
+    return check_ecs_name(parameter, value, fallback="app")
 
 
 def check_image_reference(parameter: str, reference: str) -> str:

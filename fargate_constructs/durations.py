@@ -80,3 +80,12 @@ def held(value: DurationLike) -> timedelta:
 
 def optional_held(value: DurationLike | None) -> timedelta | None:
     return None if value is None else held(value)
+
+
+def to_duration(value: DurationLike | None) -> Duration | None:
+    """A held duration as the ``aws_cdk.Duration`` a construct takes (converted at the edge)."""
+    if value is None:
+        return None
+    from aws_cdk import Duration
+
+    return Duration.seconds(held(value).total_seconds())

@@ -54,7 +54,7 @@ from .durations import (
     describe,
     held,
     normalize_durations,
-    optional_held,
+    to_duration,
 )
 from .errors import InvalidParameterError
 from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
@@ -166,21 +166,21 @@ class TargetHealth:
         grpc = version is ProtocolVersion.GRPC
         default_path = GRPC_HEALTH_CHECK_PATH if grpc else "/"
         return {
-            "deregistration_delay": _duration(held(self.deregistration_delay)),
+            "deregistration_delay": to_duration(self.deregistration_delay),
             # Left out for HTTP1 (ELB's default): adding the property replaces a target group.
             "protocol_version": (
                 None
                 if version is ProtocolVersion.HTTP1
                 else getattr(elbv2.ApplicationProtocolVersion, version.value)
             ),
-            "stickiness_cookie_duration": _duration(optional_held(self.stickiness)),
-            "slow_start": _duration(optional_held(self.slow_start)),
+            "stickiness_cookie_duration": to_duration(self.stickiness),
+            "slow_start": to_duration(self.slow_start),
             "health_check": elbv2.HealthCheck(
                 path=self.path or default_path,
                 healthy_http_codes=None if grpc else self.healthy_http_codes,
                 healthy_grpc_codes=self.healthy_grpc_codes if grpc else None,
-                interval=_duration(held(self.interval)),
-                timeout=_duration(held(self.timeout)),
+                interval=to_duration(self.interval),
+                timeout=to_duration(self.timeout),
                 healthy_threshold_count=self.healthy_threshold,
                 unhealthy_threshold_count=self.unhealthy_threshold,
             ),
@@ -221,10 +221,6 @@ def check_health_timing(
     check_int_range("healthy_threshold", healthy_threshold, 2, 10)
     check_int_range("unhealthy_threshold", unhealthy_threshold, 2, 10)
     check_seconds("deregistration_delay", deregistration_delay, 0, 3600)
-
-
-def _duration(value: timedelta | None) -> Any:
-    return None if value is None else Duration.seconds(value.total_seconds())
 
 
 def _check_codes(parameter: str, codes: Any, pattern: re.Pattern[str], low: int, high: int) -> None:
@@ -504,7 +500,7 @@ class SharedLoadBalancer(Construct):
             ),
             drop_invalid_header_fields=True,
             deletion_protection=deletion_protection,
-            idle_timeout=_duration(optional_held(settings.idle_timeout)),
+            idle_timeout=to_duration(settings.idle_timeout),
         )
         self.certificate = certificate_for(self, settings.certificate, domain)
         open_to_anywhere = public and settings.allowed_cidrs is None

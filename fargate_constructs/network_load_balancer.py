@@ -17,9 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
-from typing import Any
 
-from aws_cdk import Aws, CfnOutput, Duration
+from aws_cdk import Aws, CfnOutput
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
@@ -37,7 +36,7 @@ from .compliance import (
 )
 from .containers import Port, Transport
 from .domain import Domain, certificate_for, check_certificate
-from .durations import DurationLike, held, normalize_durations
+from .durations import DurationLike, held, normalize_durations, to_duration
 from .errors import InvalidParameterError
 from .load_balancer import access_log_bucket, check_health_timing
 from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
@@ -270,7 +269,7 @@ class ServiceNetworkLoadBalancer(Construct):
             port=target_port,
             protocol=target_protocol,
             target_type=elbv2.TargetType.IP,
-            deregistration_delay=_seconds(held(settings.deregistration_delay)),
+            deregistration_delay=to_duration(settings.deregistration_delay),
             health_check=self._health_check(),
         )
         self.listener = self.load_balancer.add_listener(
@@ -354,8 +353,8 @@ class ServiceNetworkLoadBalancer(Construct):
             port=str(settings.health_check_port) if settings.health_check_port else None,
             path=(settings.health_check_path or "/") if http else None,
             healthy_http_codes=settings.healthy_http_codes if http else None,
-            interval=_seconds(held(settings.health_check_interval)),
-            timeout=_seconds(held(settings.health_check_timeout)),
+            interval=to_duration(settings.health_check_interval),
+            timeout=to_duration(settings.health_check_timeout),
             healthy_threshold_count=settings.healthy_threshold,
             unhealthy_threshold_count=settings.unhealthy_threshold,
         )
@@ -399,7 +398,3 @@ class ServiceNetworkLoadBalancer(Construct):
 
 def _port(transport: Transport, port: int) -> ec2.Port:
     return ec2.Port.udp(port) if transport is Transport.UDP else ec2.Port.tcp(port)
-
-
-def _seconds(value: timedelta) -> Any:
-    return Duration.seconds(value.total_seconds())

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aws_cdk import Duration, TimeZone
+from aws_cdk import TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 
-from .durations import DurationLike, check_seconds, held, normalize_durations
+from .durations import DurationLike, check_seconds, held, normalize_durations, to_duration
 from .errors import InvalidParameterError
 from .validation import check_time_zone
 
@@ -320,12 +320,8 @@ class AutoScaling:
                 add_policy(
                     policy_id,
                     disable_scale_in=tracking.disable_scale_in or None,
-                    scale_in_cooldown=Duration.seconds(
-                        held(tracking.scale_in_cooldown).total_seconds()
-                    ),
-                    scale_out_cooldown=Duration.seconds(
-                        held(tracking.scale_out_cooldown).total_seconds()
-                    ),
+                    scale_in_cooldown=to_duration(tracking.scale_in_cooldown),
+                    scale_out_cooldown=to_duration(tracking.scale_out_cooldown),
                     **target,
                 )
         for index, step in enumerate(self.step_scaling, start=1):
@@ -334,7 +330,7 @@ class AutoScaling:
                 metric=step.metric,
                 scaling_steps=step.scaling_intervals(),
                 adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
-                cooldown=Duration.seconds(held(step.cooldown).total_seconds()),
+                cooldown=to_duration(step.cooldown),
                 evaluation_periods=step.evaluation_periods,
             )
         for index, scheduled in enumerate(self.schedules, start=1):

@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 import jsii
-from aws_cdk import CfnResource, Duration, Stack, Stage, Token
+from aws_cdk import CfnResource, Stack, Stage, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -29,7 +29,7 @@ from .compliance import (
     ignore_lint_check,
 )
 from .deployment import Deployment, RollingDeployment
-from .durations import DurationLike, as_timedelta, describe, held
+from .durations import DurationLike, as_timedelta, describe, held, to_duration
 from .errors import InvalidParameterError
 from .load_balancer import (
     LoadBalancer,
@@ -209,9 +209,7 @@ class FargateService(Construct):
             security_groups=[self.security_group],
             capacity_provider_strategies=capacity.strategies(),
             health_check_grace_period=(
-                Duration.seconds(health_check_grace_period.total_seconds())
-                if load_balancer is not None
-                else None
+                to_duration(health_check_grace_period) if load_balancer is not None else None
             ),
             service_name=service_name,
             enable_execute_command=task.enable_exec or None,

@@ -14,12 +14,13 @@ import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from aws_cdk import Duration, Names
+from aws_cdk import Names
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 
 from .containers import Port, Transport
-from .durations import DurationLike, check_seconds, normalize_durations, optional_held
+from .domain import check_dns_name
+from .durations import DurationLike, check_seconds, normalize_durations, optional_held, to_duration
 from .errors import InvalidParameterError
 from .validation import check_int_range, expect_str
 
@@ -27,7 +28,6 @@ if TYPE_CHECKING:
     from .service import FargateService
 
 SERVICE_CONNECT_LOG_PREFIX = "service-connect"
-_DNS_NAME = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)(\.(?!-)[a-z0-9-]{1,63}(?<!-))*")
 
 
 @dataclass(frozen=True)
@@ -66,17 +66,8 @@ class ServiceConnect:
 
 
 def check_service_dns_name(given: Any, parameter: str = "dns_name") -> str:
-    name: str = expect_str(parameter, given)
-    if len(name) > 253 or not _DNS_NAME.fullmatch(name):
-        cleaned = re.sub(r"[^a-z0-9.-]+", "-", name.strip().lower()).strip("-.")
-        raise InvalidParameterError(
-            parameter,
-            name,
-            "a DNS name: dot-separated labels of 1 to 63 lowercase letters, digits and inner "
-            "hyphens",
-            nearest=f"{parameter}={cleaned!r}" if _DNS_NAME.fullmatch(cleaned) else None,
-        )
-    return name
+    """A Service Connect DNS name or namespace: one label or more."""
+    return check_dns_name(parameter, given, min_labels=1)
 
 
 def default_dns_name(construct_id: str) -> str:
@@ -154,8 +145,8 @@ def configure(
                 discovery_name=endpoint.dns_name,
                 dns_name=endpoint.dns_name,
                 port=endpoint.alias_port,
-                per_request_timeout=_duration(optional_held(settings.per_request_timeout)),
-                idle_timeout=_duration(optional_held(settings.idle_timeout)),
+                per_request_timeout=to_duration(settings.per_request_timeout),
+                idle_timeout=to_duration(settings.idle_timeout),
             )
         ]
     service.enable_service_connect(
@@ -179,7 +170,3 @@ def open_edge(
         to_port=port,
         description=f"Service Connect from {client.node.path}",
     )
-
-
-def _duration(value: Any) -> Duration | None:
-    return None if value is None else Duration.seconds(value.total_seconds())

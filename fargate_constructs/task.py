@@ -9,7 +9,7 @@ from dataclasses import replace
 from typing import Any
 
 import jsii
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -30,7 +30,7 @@ from .containers import (
     check_containers,
     is_root_user,
 )
-from .durations import held
+from .durations import to_duration
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
 from .roles import ECS_TASKS_SERVICE, ManagedPolicyRole, ecs_tasks_principal
@@ -401,11 +401,7 @@ class FargateTaskWithRoles(Construct):
                 if self.enable_exec and linux
                 else None
             ),
-            "stop_timeout": (
-                Duration.seconds(held(spec.stop_timeout).total_seconds())
-                if spec.stop_timeout is not None
-                else None
-            ),
+            "stop_timeout": (to_duration(spec.stop_timeout)),
             "system_controls": system_controls,
         }
         if is_router:
@@ -886,10 +882,10 @@ def _health_check(check: HealthCheck | ecs.HealthCheck | None) -> ecs.HealthChec
         return check
     return ecs.HealthCheck(
         command=list(check.command),
-        interval=Duration.seconds(held(check.interval).total_seconds()),
-        timeout=Duration.seconds(held(check.timeout).total_seconds()),
+        interval=to_duration(check.interval),
+        timeout=to_duration(check.timeout),
         retries=check.retries,
-        start_period=Duration.seconds(held(check.start_period).total_seconds()),
+        start_period=to_duration(check.start_period),
     )
 
 

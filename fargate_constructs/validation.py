@@ -115,12 +115,13 @@ ECS_NAME = re.compile(r"[A-Za-z0-9_-]{1,255}")
 """Names ECS accepts for clusters, services, task definition families and containers."""
 
 
-def check_ecs_name(parameter: str, value: Any) -> str:
-    """1 to 255 letters, digits, ``_`` and ``-`` (a token from another construct passes)."""
+def check_ecs_name(parameter: str, value: Any, *, fallback: str | None = None) -> str:
+    """1 to 255 letters, digits, ``_`` and ``-`` (a token from another construct passes);
+    ``fallback`` is suggested when nothing of the name is usable."""
     name = expect_str(parameter, value, what="a name (a string)")
     if "${Token[" in name or ECS_NAME.fullmatch(name):
         return name
-    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip()).strip("-")[:255]
+    cleaned = re.sub(r"[^A-Za-z0-9_-]+", "-", name.strip()).strip("-")[:255] or fallback or ""
     raise InvalidParameterError(
         parameter,
         name,
