@@ -34,6 +34,11 @@ NAG_PACKS: tuple[type[NagPack], ...] = (
 )
 LINT_REGIONS = ["us-east-1", "eu-west-1"]
 
+# Values the test apps share: a well-formed ACM certificate and WAF web ACL ARN, a stock image.
+CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+WAF = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/app/a1b2c3d4"
+NGINX = "public.ecr.aws/nginx/nginx:1.27"
+
 
 def cdk_json_context() -> dict[str, Any]:
     """The context (feature flags) that `cdk synth` passes to app.py."""

@@ -39,7 +39,10 @@ from fargate_constructs import (
 )
 
 from .harness import (
+    CERT,
+    NGINX,
     REPO_ROOT,
+    WAF,
     assert_logical_ids,
     cfn_lint,
     execution_role_start_statements,
@@ -49,13 +52,10 @@ from .harness import (
     synth_warnings,
 )
 
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
-WAF = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/app/a1b2c3d4"
 # Any kinesisfirehose construct adds this CIDR mapping to its stack, used or not (aws-cdk-lib).
 FIREHOSE_MAPPING = "awscdkawskinesisfirehoseCidrBlocks"
 PYTHON = "public.ecr.aws/docker/library/python:3.12-alpine"
 MEMCACHED = "public.ecr.aws/docker/library/memcached:1.6-alpine"
-NGINX = "public.ecr.aws/nginx/nginx:1.27"
 
 
 def blog_task(stack: Stack, network: NetworkedCluster) -> FargateTaskWithRoles:

@@ -20,7 +20,7 @@ from fargate_constructs import (
     TargetHealth,
 )
 
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
+from .harness import CERT
 
 
 def test_rolling_defaults_are_safe() -> None:

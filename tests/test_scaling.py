@@ -29,11 +29,8 @@ from fargate_constructs import (
     TaskSize,
 )
 
-from .harness import cfn_lint, make_app, nag_findings, normalized, synth_warnings
-
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
-WAF = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/app/a1b2c3d4"
-IMAGE = "public.ecr.aws/nginx/nginx:1.27"
+from .harness import CERT, WAF, cfn_lint, make_app, nag_findings, normalized, synth_warnings
+from .harness import NGINX as IMAGE
 
 
 def _task(

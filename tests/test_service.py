@@ -27,6 +27,8 @@ from fargate_constructs import (
 )
 
 from .harness import (
+    CERT,
+    WAF,
     assert_logical_ids,
     cfn_lint,
     make_app,
@@ -34,10 +36,10 @@ from .harness import (
     normalized,
     synth_warnings,
 )
+from .harness import (
+    NGINX as IMAGE,
+)
 
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
-WAF = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/app/a1b2c3d4"
-IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 PORT = 8080
 
 

@@ -40,6 +40,7 @@ from fargate_constructs import (
 )
 
 from .harness import (
+    CERT,
     assert_logical_ids,
     cfn_lint,
     make_app,
@@ -48,7 +49,6 @@ from .harness import (
     synth_warnings,
 )
 
-CERT = "arn:aws:acm:us-east-1:123456789012:certificate/11111111-2222-3333-4444-555555555555"
 WAF = "arn:aws:wafv2:us-east-1:123456789012:regional/webacl/shop/11111111-2222-3333-4444-5555"
 IMAGE = "public.ecr.aws/docker/library/busybox:1.36"
 STACKS = ["Shop", "Edge"]

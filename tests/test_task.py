@@ -28,6 +28,9 @@ from fargate_constructs import (
 )
 
 from .harness import (
+    NGINX as PUBLIC_IMAGE,
+)
+from .harness import (
     assert_logical_ids,
     cfn_lint,
     execution_role_start_statements,
@@ -37,7 +40,6 @@ from .harness import (
     synth_warnings,
 )
 
-PUBLIC_IMAGE = "public.ecr.aws/nginx/nginx:1.27"
 ACCOUNT, REGION = "123456789012", "eu-west-1"
 
 
