@@ -31,7 +31,9 @@ def as_timedelta(parameter: str, value: Any) -> timedelta:
             raise InvalidParameterError(
                 parameter, value.to_string(), "a duration known at synth time, not a token"
             )
-        return timedelta(seconds=float(value.to_seconds()))
+        # Milliseconds, not integral: Duration.millis(500) has no whole number of seconds, and
+        # the range checks should say so rather than the jsii runtime.
+        return timedelta(milliseconds=float(value.to_milliseconds(integral=False)))
     raise InvalidParameterError(
         parameter,
         value,

@@ -656,9 +656,17 @@ def _check_service_connect(
         raise InvalidParameterError(
             "service_connect", type(settings).__name__, "a ServiceConnect(...) or None"
         )
-    if isinstance(connects_to, str) or not isinstance(connects_to, list | tuple):
+    given: object = connects_to
+    if isinstance(given, str) or not isinstance(given, list | tuple):
         raise InvalidParameterError(
-            "connects_to", type(connects_to).__name__, "a list of FargateService objects"
+            "connects_to",
+            type(given).__name__,
+            "a list of FargateService objects",
+            nearest=(
+                f"connects_to=[{given.node.id.lower()}]"
+                if isinstance(given, FargateService)
+                else None
+            ),
         )
     if (settings is not None or connects_to) and cluster.namespace is None:
         raise InvalidParameterError(

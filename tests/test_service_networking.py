@@ -456,6 +456,9 @@ def test_durations_accept_aws_cdk_duration() -> None:
     assert CanaryDeployment(step_bake_time=Duration.minutes(3)).step_bake_time == timedelta(
         minutes=3
     )
+    # A Duration that is not whole seconds is an InvalidParameterError, not a jsii error.
+    with pytest.raises(InvalidParameterError, match=r"stickiness='0\.5 s'.*whole seconds"):
+        LoadBalancer(allow_plain_http=True, stickiness=Duration.millis(500))
 
 
 # Bad input: each a synth-time InvalidParameterError naming parameter, value, allowed, nearest.
@@ -567,6 +570,11 @@ def test_a_client_of_a_server_in_another_cluster_is_refused(bad: Bad) -> None:
         bad.service("Stranger", cluster=other, connects_to=[bad.server])
     assert "connects_to='Bad/Orders'" in str(raised.value)
     assert "servers in the client's cluster and Service Connect namespace" in str(raised.value)
+
+
+def test_connects_to_takes_a_list(bad: Bad) -> None:
+    with pytest.raises(InvalidParameterError, match=r"nearest valid: connects_to=\[orders\]"):
+        bad.service("Single", connects_to=bad.server)
 
 
 def test_calling_a_service_that_is_not_a_server_is_refused(bad: Bad) -> None:
