@@ -410,3 +410,24 @@ def test_subnet_split_fits_or_is_refused(network: ipaddress.IPv4Network, max_azs
     assert prefix <= 28
     assert 2 * max_azs * (1 << (32 - prefix)) <= network.num_addresses
     assert usable_ips_per_subnet(prefix) >= 11
+
+
+def test_the_log_key_denies_grants_not_for_aws_resources() -> None:
+    """Control Tower's KMS.PR.3: a principal allowed the key may not hand it on by grant."""
+    stack = Stack(make_app(), "Keys")
+    cluster = NetworkedCluster(stack, "Network")
+    policy = stack.resolve(cluster.log_key.node.default_child.key_policy)  # type: ignore[union-attr]
+    (deny,) = [s for s in policy["Statement"] if s.get("Sid") == "DenyGrantsExceptForAwsServices"]
+    assert deny == {
+        "Sid": "DenyGrantsExceptForAwsServices",
+        "Effect": "Deny",
+        "Principal": {"AWS": "*"},
+        "Action": "kms:CreateGrant",
+        "Resource": "*",
+        "Condition": {
+            "BoolIfExists": {
+                "kms:GrantIsForAWSResource": "false",
+                "aws:PrincipalIsAWSService": "false",
+            }
+        },
+    }
