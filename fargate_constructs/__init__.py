@@ -40,8 +40,17 @@ if TYPE_CHECKING:
         NlbProtocol,
         ServiceNetworkLoadBalancer,
     )
+    from .queue_worker import PublishedTopic, QueueWorker, Subscription
     from .roles import ManagedPolicyRole, account_service_principal
-    from .scaling import AutoScaling, ScheduledScaling, Step, StepScaling, TargetTracking
+    from .scaling import (
+        AutoScaling,
+        BacklogTracking,
+        ScheduledScaling,
+        Step,
+        StepScaling,
+        TargetTracking,
+    )
+    from .scheduled_task import ScheduledTask
     from .service import FargateService
     from .service_connect import ServerEndpoint, ServiceConnect
     from .sidecars import FireLens, Tracing
@@ -83,6 +92,11 @@ _LAZY = {
     "AlarmThresholds": ".alarms",
     "ServiceAlarms": ".alarms",
     "AutoScaling": ".scaling",
+    "BacklogTracking": ".scaling",
+    "PublishedTopic": ".queue_worker",
+    "QueueWorker": ".queue_worker",
+    "Subscription": ".queue_worker",
+    "ScheduledTask": ".scheduled_task",
     "ScheduledScaling": ".scaling",
     "Step": ".scaling",
     "StepScaling": ".scaling",
@@ -99,6 +113,7 @@ __all__ = [
     "AppProtocol",
     "Architecture",
     "AutoScaling",
+    "BacklogTracking",
     "BlueGreenDeployment",
     "CanaryDeployment",
     "Capacity",
@@ -124,9 +139,12 @@ __all__ = [
     "OperatingSystem",
     "Port",
     "ProtocolVersion",
+    "PublishedTopic",
+    "QueueWorker",
     "RollingDeployment",
     "Route",
     "ScheduledScaling",
+    "ScheduledTask",
     "ServerEndpoint",
     "ServiceAlarms",
     "ServiceConnect",
@@ -135,6 +153,7 @@ __all__ = [
     "SharedVolume",
     "Step",
     "StepScaling",
+    "Subscription",
     "TargetHealth",
     "TargetTracking",
     "TaskSize",

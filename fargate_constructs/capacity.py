@@ -86,20 +86,17 @@ class Capacity:
                 nearest="capacity=Capacity.on_demand()",
             )
 
-    def strategies(self) -> list[ecs.CapacityProviderStrategy]:
-        result = []
+    def providers(self) -> list[tuple[str, int | None, int]]:
+        """``(capacity provider, base or None, weight)`` for each provider used."""
+        result: list[tuple[str, int | None, int]] = []
         if self.on_demand_weight or self.on_demand_base:
-            result.append(
-                ecs.CapacityProviderStrategy(
-                    capacity_provider=FARGATE,
-                    base=self.on_demand_base or None,
-                    weight=self.on_demand_weight,
-                )
-            )
+            result.append((FARGATE, self.on_demand_base or None, self.on_demand_weight))
         if self.spot_weight:
-            result.append(
-                ecs.CapacityProviderStrategy(
-                    capacity_provider=FARGATE_SPOT, weight=self.spot_weight
-                )
-            )
+            result.append((FARGATE_SPOT, None, self.spot_weight))
         return result
+
+    def strategies(self) -> list[ecs.CapacityProviderStrategy]:
+        return [
+            ecs.CapacityProviderStrategy(capacity_provider=provider, base=base, weight=weight)
+            for provider, base, weight in self.providers()
+        ]

@@ -169,6 +169,19 @@ INFORMATIONAL_ALARMS_WITHOUT_TOPIC = Exemption(
     "service's state in the CloudWatch console and dashboards; give alarm_topic= to notify.",
 )
 
+SCHEDULER_DEAD_LETTER_QUEUE = Exemption(
+    rule_ids=(f"{AWS_SOLUTIONS}-SQS3",),
+    reason="This queue is itself a dead-letter queue: EventBridge Scheduler sends it the runs it "
+    "could not start (a target DLQ, which cdk-nag cannot see as one); its redrive-allow policy "
+    "lets no queue use it, and nothing consumes it that could fail.",
+)
+
+QUEUE_URL_VARIABLE = Exemption(
+    rule_ids=(f"{AWS_SOLUTIONS}-ECS2",),
+    reason="The only plain environment variable is the worker queue's URL, an address and not a "
+    "secret (IAM decides who may read the queue); secrets go in secrets=.",
+)
+
 # Actions IAM only accepts with Resource "*", and why granting them is safe.
 ECR_AUTH_TOKEN_REASON = (
     "ecr:GetAuthorizationToken does not support resource-level permissions (IAM only accepts "

@@ -7,21 +7,22 @@ Application Auto Scaling target and policies on an ``aws_ecs`` service.
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from aws_cdk import TimeZone
+from aws_cdk import Duration, Names, TimeZone
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_sqs as sqs
 
 from .durations import DurationLike, check_seconds, held, normalize_durations, to_duration
 from .errors import InvalidParameterError
-from .validation import check_time_zone
+from .schedules import check_schedule_expression
+from .validation import check_int_range, check_time_zone
 
 MAX_TASKS_PER_SERVICE = 5000
 
@@ -168,9 +169,128 @@ def _check_steps(steps: Sequence[Step]) -> None:
             )
 
 
-_CRON = re.compile(r"^cron\((\S+ ){5}\S+\)$")
-_RATE = re.compile(r"^rate\((1 (minute|hour|day)|([2-9]|[1-9]\d+) (minutes|hours|days))\)$")
-_AT = re.compile(r"^at\(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\)$")
+BACKLOG_EXPRESSION = "IF(tasks > 0, messages / tasks, messages)"
+WAKE_EXPRESSION = "IF(messages > 0 AND FILL(tasks, 0) < 1, 1, 0)"
+
+
+@dataclass(frozen=True)
+class BacklogTracking:
+    """Keep an SQS queue's backlog per task, visible messages / running tasks, near
+    ``backlog_per_task`` (the target tracking AWS recommends for queue workers, as metric
+    math). ``backlog_per_task`` = acceptable wait for a message / time to process one: 10 s
+    per message and 100 s of acceptable latency give 10.
+
+    Target tracking multiplies the running count, so it cannot start the first task: with
+    ``min_capacity=0`` a step policy also starts one task when messages wait and none runs.
+    The running count is Container Insights' ``RunningTaskCount`` (the cluster needs it).
+
+    :param backlog_per_task: messages one task may have waiting (1 or more, default 10).
+    :param queue: the queue (:class:`QueueWorker` sets its own).
+    :param scale_in_cooldown: default 300 s. :param scale_out_cooldown: default 60 s.
+    """
+
+    backlog_per_task: int = 10
+    queue: sqs.IQueue | None = None
+    scale_in_cooldown: DurationLike = timedelta(seconds=300)
+    scale_out_cooldown: DurationLike = timedelta(seconds=60)
+
+    def __post_init__(self) -> None:
+        check_int_range("backlog_per_task", self.backlog_per_task, 1, 1_000_000)
+        if self.queue is not None and not hasattr(self.queue, "queue_arn"):
+            raise InvalidParameterError("queue", type(self.queue).__name__, "an sqs.IQueue")
+        normalize_durations(self, "scale_in_cooldown", "scale_out_cooldown")
+        _check_cooldown("scale_in_cooldown", self.scale_in_cooldown)
+        _check_cooldown("scale_out_cooldown", self.scale_out_cooldown)
+
+    def metrics(self, service: ecs.FargateService) -> dict[str, cloudwatch.Metric]:
+        """The two inputs of the backlog expression, by their ids in it."""
+        if self.queue is None:
+            raise InvalidParameterError(
+                "BacklogTracking.queue", None, "the queue to track (QueueWorker sets its own)"
+            )
+        minute = Duration.minutes(1)
+        return {
+            "messages": self.queue.metric_approximate_number_of_messages_visible(
+                period=minute, statistic="Average"
+            ),
+            "tasks": cloudwatch.Metric(
+                namespace="ECS/ContainerInsights",
+                metric_name="RunningTaskCount",
+                dimensions_map={
+                    "ClusterName": service.cluster.cluster_name,
+                    "ServiceName": service.service_name,
+                },
+                period=minute,
+                statistic="Average",
+            ),
+        }
+
+    def apply(
+        self, scalable: ecs.ScalableTaskCount, service: ecs.FargateService, *, from_zero: bool
+    ) -> None:
+        metrics = self.metrics(service)
+        target = scalable.node.find_child("Target")
+        assert isinstance(target, appscaling.ScalableTarget)
+        queries = [
+            appscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
+                id=metric_id,
+                metric_stat=appscaling.CfnScalingPolicy.TargetTrackingMetricStatProperty(
+                    metric=appscaling.CfnScalingPolicy.TargetTrackingMetricProperty(
+                        namespace=metric.namespace,
+                        metric_name=metric.metric_name,
+                        dimensions=[
+                            appscaling.CfnScalingPolicy.TargetTrackingMetricDimensionProperty(
+                                name=name, value=value
+                            )
+                            for name, value in (metric.dimensions or {}).items()
+                        ],
+                    ),
+                    stat="Average",
+                ),
+                return_data=False,
+            )
+            for metric_id, metric in metrics.items()
+        ]
+        queries.append(
+            appscaling.CfnScalingPolicy.TargetTrackingMetricDataQueryProperty(
+                id="backlog",
+                expression=BACKLOG_EXPRESSION,
+                label="Backlog per task",
+                return_data=True,
+            )
+        )
+        policy = appscaling.CfnScalingPolicy(
+            scalable,
+            "BacklogPerTask",
+            policy_name=f"{Names.unique_id(scalable)}BacklogPerTask"[-256:],
+            policy_type="TargetTrackingScaling",
+            scaling_target_id=target.scalable_target_id,
+            target_tracking_scaling_policy_configuration=appscaling.CfnScalingPolicy.TargetTrackingScalingPolicyConfigurationProperty(
+                target_value=self.backlog_per_task,
+                customized_metric_specification=appscaling.CfnScalingPolicy.CustomizedMetricSpecificationProperty(
+                    metrics=queries
+                ),
+                scale_in_cooldown=int(held(self.scale_in_cooldown).total_seconds()),
+                scale_out_cooldown=int(held(self.scale_out_cooldown).total_seconds()),
+            ),
+        )
+        del policy
+        if from_zero:
+            scalable.scale_on_metric(
+                "StartFromZero",
+                metric=cloudwatch.MathExpression(
+                    expression=WAKE_EXPRESSION,
+                    using_metrics=dict(metrics),
+                    label="Messages waiting and no task running",
+                    period=Duration.minutes(1),
+                ),
+                scaling_steps=[
+                    appscaling.ScalingInterval(upper=1, change=0),
+                    appscaling.ScalingInterval(lower=1, change=1),
+                ],
+                adjustment_type=appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+                cooldown=to_duration(self.scale_out_cooldown),
+            )
 
 
 @dataclass(frozen=True)
@@ -192,16 +312,7 @@ class ScheduledScaling:
     name: str | None = None
 
     def __post_init__(self) -> None:
-        if not (
-            _CRON.match(self.schedule) or _RATE.match(self.schedule) or _AT.match(self.schedule)
-        ):
-            raise InvalidParameterError(
-                "schedule",
-                self.schedule,
-                "cron(minutes hours day-of-month month day-of-week year), rate(N minutes|hours|"
-                "days) with 'minute'/'hour'/'day' for 1, or at(yyyy-mm-ddThh:mm:ss)",
-                nearest="schedule='cron(0 8 ? * MON-FRI *)'",
-            )
+        check_schedule_expression("schedule", self.schedule)
         if self.time_zone is not None:
             check_time_zone("time_zone", self.time_zone)
         if self.min_capacity is None and self.max_capacity is None:
@@ -239,6 +350,7 @@ class AutoScaling:
     target_tracking: TargetTracking | None = None
     step_scaling: tuple[StepScaling, ...] = ()
     schedules: tuple[ScheduledScaling, ...] = ()
+    backlog_tracking: BacklogTracking | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "step_scaling", tuple(self.step_scaling))
@@ -261,11 +373,17 @@ class AutoScaling:
                 f"at most max_capacity={self.max_capacity}",
                 nearest=f"min_capacity={self.max_capacity}",
             )
-        if self.target_tracking is None and not self.step_scaling and not self.schedules:
+        if (
+            self.target_tracking is None
+            and not self.step_scaling
+            and not self.schedules
+            and self.backlog_tracking is None
+        ):
             raise InvalidParameterError(
                 "AutoScaling",
                 "no policy",
-                "at least one way to scale: target_tracking=, step_scaling= or schedules=",
+                "at least one way to scale: target_tracking=, step_scaling=, schedules= or "
+                "backlog_tracking=",
                 nearest="target_tracking=TargetTracking(cpu_percent=60)",
             )
 
@@ -341,4 +459,6 @@ class AutoScaling:
                 max_capacity=scheduled.max_capacity,
                 time_zone=TimeZone.of(scheduled.time_zone) if scheduled.time_zone else None,
             )
+        if self.backlog_tracking is not None:
+            self.backlog_tracking.apply(scalable, service, from_zero=self.min_capacity == 0)
         return scalable
