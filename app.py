@@ -8,9 +8,9 @@ region are given as context:
   public HTTPS load balancer with a WAF web ACL, which every service stack uses;
 * FargateWeb: a blue/green web service on the shared load balancer, with target-tracking
   autoscaling;
-* FargateWorker: an encrypted SQS queue with a dead-letter queue, and an ARM64 worker on mostly
-  FARGATE_SPOT that scales on queue depth, down to zero;
-* FargateBatch: a one-off task started nightly by an EventBridge rule and on demand by a
+* FargateWorker: a QueueWorker (encrypted SQS queue with a dead-letter queue) on ARM64 and
+  mostly FARGATE_SPOT that scales on backlog per task, down to zero;
+* FargateBatch: a ScheduledTask started nightly by EventBridge Scheduler, and on demand by a
   launcher role granted with grant_run (the iam:PassRole path).
 
 The service stacks import the platform's values through CloudFormation exports (strong
@@ -33,21 +33,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Acknowledgment, App, ArnFormat, Duration, Environment, Stack, Validations
+from aws_cdk import App, ArnFormat, Duration, Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
-from aws_cdk import aws_events as events
-from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from fargate_constructs import (
     Architecture,
     AutoScaling,
+    BacklogTracking,
     BlueGreenDeployment,
     Capacity,
     FargateConstructsError,
@@ -55,13 +52,11 @@ from fargate_constructs import (
     FargateTaskWithRoles,
     ManagedPolicyRole,
     NetworkedCluster,
+    QueueWorker,
+    ScheduledTask,
     SharedLoadBalancer,
-    Step,
-    StepScaling,
     TargetTracking,
     TaskSize,
-    account_service_principal,
-    limit_grants_to_aws_services,
     synth,
 )
 
@@ -214,80 +209,43 @@ def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
 
 
 class WorkerStack(Stack):
-    """A queue and an ARM64 worker on mostly Spot that scales with the queue, down to zero."""
+    """A queue worker: its own encrypted queue with a dead-letter queue, an ARM64 task on mostly
+    Spot, scaled on backlog per task down to zero."""
 
     def __init__(
         self, scope: Construct, id: str, *, platform: PlatformStack, **kwargs: Any
     ) -> None:
         super().__init__(scope, id, **kwargs)
         network = platform.network
-        key = kms.Key(self, "QueueKey", enable_key_rotation=True, description="Job queue")
-        limit_grants_to_aws_services(key)
-        dead_letters = sqs.Queue(
-            self,
-            "DeadLetters",
-            encryption_master_key=key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            # A dead-letter queue needs no dead-letter queue of its own; it says which queues
-            # may use it instead (Control Tower's SQS.PR.1 accepts either).
-            redrive_allow_policy=sqs.RedriveAllowPolicy(
-                redrive_permission=sqs.RedrivePermission.ALLOW_ALL
-            ),
-        )
-        self.queue = sqs.Queue(
-            self,
-            "Jobs",
-            encryption_master_key=key,
-            enforce_ssl=True,
-            visibility_timeout=Duration.minutes(5),
-            dead_letter_queue=sqs.DeadLetterQueue(queue=dead_letters, max_receive_count=5),
-        )
         task = FargateTaskWithRoles(
             self,
             "WorkerTask",
             image=ecs.ContainerImage.from_registry(PYTHON_IMAGE),
             size=TaskSize(512, 1024, Architecture.ARM64),
             command=["python", "-c", "import time; time.sleep(3600)"],
-            environment={"QUEUE_URL": self.queue.queue_url},
             log_key=network.log_key,
             user=NON_ROOT_USER,
         )
-        Validations.of(task).acknowledge(
-            Acknowledgment(
-                id="AwsSolutions-ECS2",
-                reason="QUEUE_URL is the queue's address, not a secret; secrets go in secrets=",
-            )
-        )
-        self.queue.grant_consume_messages(task)
-        self.service = FargateService(
+        self.worker = QueueWorker(
             self,
             "Worker",
             cluster=network,
-            task=task,
+            task=task,  # gets QUEUE_URL and may consume exactly this queue
             capacity=Capacity(on_demand_weight=1, spot_weight=3),
             scaling=AutoScaling(
                 min_capacity=0,
                 max_capacity=10,
-                step_scaling=(
-                    StepScaling(
-                        self.queue.metric_approximate_number_of_messages_visible(
-                            period=Duration.minutes(1)
-                        ),
-                        steps=(
-                            Step(upper=1, change=-1),
-                            Step(lower=10, upper=100, change=1),
-                            Step(lower=100, change=3),
-                        ),
-                        name="QueueDepth",
-                    ),
-                ),
+                # A job takes ~6 s and may wait 2 min: 20 jobs per task.
+                backlog_tracking=BacklogTracking(backlog_per_task=20),
             ),
         )
+        self.queue = self.worker.queue
+        self.service = self.worker.service
 
 
 class BatchStack(Stack):
-    """A one-off task, started nightly by EventBridge and on demand by a launcher role."""
+    """A one-off task, started nightly by EventBridge Scheduler and on demand by a launcher
+    role."""
 
     def __init__(
         self, scope: Construct, id: str, *, platform: PlatformStack, **kwargs: Any
@@ -304,35 +262,15 @@ class BatchStack(Stack):
             user=NON_ROOT_USER,
             family="nightly-report",
         )
-        scheduler = ManagedPolicyRole(
-            self,
-            "SchedulerRole",
-            # Only EventBridge rules of this account and region may use it (confused deputy).
-            assumed_by=account_service_principal(
-                self,
-                "events.amazonaws.com",
-                source_service="events",
-                source_resource="rule",
-                source_resource_name="*",
-            ),
-            description="EventBridge starts the nightly report task",
-        )
-        self.task.grant_run(scheduler, cluster=network)
-        events.Rule(
+        # Its role may only start this task (RunTask + PassRole) and report failed starts.
+        self.nightly = ScheduledTask(
             self,
             "Nightly",
-            schedule=events.Schedule.cron(minute="0", hour="2"),
-            targets=[
-                targets.EcsTask(
-                    cluster=network.cluster,
-                    task_definition=self.task.task_definition,
-                    # grant_run above is the whole policy; keep CDK's looser extras out.
-                    role=scheduler.without_policy_updates(),
-                    subnet_selection=network.task_subnets,
-                    assign_public_ip=False,
-                    launch_type=ecs.LaunchType.FARGATE,
-                )
-            ],
+            cluster=network,
+            task=self.task,
+            schedule="cron(0 2 * * ? *)",
+            time_zone="Europe/Berlin",
+            flexible_window=Duration.minutes(15),
         )
         self.launcher = ManagedPolicyRole(
             self,
@@ -340,7 +278,7 @@ class BatchStack(Stack):
             assumed_by=iam.AccountPrincipal(self.account),
             description="Starts the report task on demand (CI, operators)",
         )
-        # CI waits for the run and may stop it; the scheduler above only starts it.
+        # CI waits for the run and may stop it; the schedule above only starts it.
         self.task.grant_run(self.launcher, cluster=network, manage_tasks=True)
 
 

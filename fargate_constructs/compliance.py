@@ -172,8 +172,8 @@ INFORMATIONAL_ALARMS_WITHOUT_TOPIC = Exemption(
 SCHEDULER_DEAD_LETTER_QUEUE = Exemption(
     rule_ids=(f"{AWS_SOLUTIONS}-SQS3",),
     reason="This queue is itself a dead-letter queue: EventBridge Scheduler sends it the runs it "
-    "could not start (a target DLQ, which cdk-nag cannot see as one); its redrive-allow policy "
-    "lets no queue use it, and nothing consumes it that could fail.",
+    "could not start (a target DLQ, which cdk-nag cannot see as one); it is read by people "
+    "investigating failed runs, not by a consumer whose failures would need another DLQ.",
 )
 
 QUEUE_URL_VARIABLE = Exemption(

@@ -157,7 +157,7 @@ class FargateService(Construct):
             capacity,
             health_check_grace_period,
         )
-        _check_scaling(scaling, desired_count, load_balancer)
+        _check_scaling(scaling, desired_count, load_balancer, cluster)
         self.target: tuple[str, int] | None = (
             task.target(target_container, target_port, requested_by=type(load_balancer).__name__)
             if load_balancer is not None
@@ -522,9 +522,18 @@ def _check_scaling(
     scaling: AutoScaling | None,
     desired_count: int | None,
     load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None,
+    cluster: NetworkedCluster,
 ) -> None:
     if scaling is None:
         return
+    if scaling.backlog_tracking is not None and not cluster.container_insights:
+        raise InvalidParameterError(
+            "cluster",
+            "container_insights=False",
+            "a cluster with Container Insights: backlog-per-task scaling divides by its "
+            "RunningTaskCount metric",
+            nearest="NetworkedCluster(..., container_insights=True)",
+        )
     if desired_count is not None:
         raise InvalidParameterError(
             "desired_count",

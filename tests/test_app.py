@@ -211,12 +211,15 @@ def test_worker_stack_shape(synth: ExampleApp) -> None:
 def test_batch_stack_runs_on_a_schedule_and_through_a_launcher(synth: ExampleApp) -> None:
     batch = synth.templates["FargateBatch"]
     resources = batch["Resources"]
-    (rule,) = [r["Properties"] for r in resources.values() if r["Type"] == "AWS::Events::Rule"]
-    assert rule["ScheduleExpression"] == "cron(0 2 * * ? *)"
-    (target,) = rule["Targets"]
+    (schedule,) = [
+        r["Properties"] for r in resources.values() if r["Type"] == "AWS::Scheduler::Schedule"
+    ]
+    assert schedule["ScheduleExpression"] == "cron(0 2 * * ? *)"
+    assert schedule["ScheduleExpressionTimezone"] == "Europe/Berlin"
+    target = schedule["Target"]
     assert target["EcsParameters"]["LaunchType"] == "FARGATE"
     assert (
-        target["EcsParameters"]["NetworkConfiguration"]["AwsVpcConfiguration"]["AssignPublicIp"]
+        target["EcsParameters"]["NetworkConfiguration"]["AwsvpcConfiguration"]["AssignPublicIp"]
         == "DISABLED"
     )
     policies = [

@@ -187,10 +187,11 @@ def test_diagram_of_the_example_app(example_cdk_out: Path) -> None:
         '{{"execution role: trusts ecs-tasks.amazonaws.com"}}',
         '"service WebService: blue/green"',
         '"load balancer (internet-facing)"',
-        '"scaling alarm: ApproximateNumberOfMessagesVisible"',
+        '"scaling alarm: Messages waiting and no task running"',
+        '"target tracking Backlog per task at 20"',
         '"launcher LauncherRole (account principals)"',
-        '"launcher SchedulerRole (events.amazonaws.com)"',
-        '"EventBridge cron(0 2 * * ? *)"',
+        '"launcher NightlyRole (scheduler.amazonaws.com)"',
+        '"Scheduler cron(0 2 * * ? *) Europe/Berlin"',
         "-- passes roles, runs -->",
     ):
         assert text in graph

@@ -123,7 +123,9 @@ def stack_lines(stack: StackTemplate) -> list[str]:
             tracking = policy.get("TargetTrackingScalingPolicyConfiguration")
             if ref_id(policy.get("ScalingTargetId")) == target_id and tracking:
                 kind = tracking.get("PredefinedMetricSpecification", {}).get(
-                    "PredefinedMetricType", "metric"
+                    "PredefinedMetricType"
+                ) or _returned_label(
+                    tracking.get("CustomizedMetricSpecification", {}).get("Metrics", [])
                 )
                 text = f"target tracking {kind} at {tracking.get('TargetValue')}"
                 lines.append(f"    {n(policy_id)}>{_label(text)}]")
@@ -132,7 +134,7 @@ def stack_lines(stack: StackTemplate) -> list[str]:
         for policy_id, policy in policies.items():
             if not mentions(alarm.get("AlarmActions"), policy_id):
                 continue
-            metric_name = alarm.get("MetricName", "metric")
+            metric_name = alarm.get("MetricName") or _returned_label(alarm.get("Metrics", []))
             lines.append(f"    {n(alarm_id)}>{_label(f'scaling alarm: {metric_name}')}]")
             scaled = ref_id(policy.get("ScalingTargetId"))
             if scaled is not None:
@@ -146,10 +148,27 @@ def stack_lines(stack: StackTemplate) -> list[str]:
         )
         for task_id in sorted({task_role_ids[r] for r in role_ids}):
             edges.append(f"  {n(identity_id)} -- passes roles, runs --> {n(task_id)}")
-    for rule_id, rule in stack.of_type("AWS::Events::Rule"):
-        schedule = rule.get("ScheduleExpression", "event")
-        lines.append(f"    {n(rule_id)}>{_label(f'EventBridge {schedule}')}]")
-        for target in rule.get("Targets", []):
+    schedules = [
+        (rule_id, f"EventBridge {rule.get('ScheduleExpression', 'event')}", rule.get("Targets", []))
+        for rule_id, rule in stack.of_type("AWS::Events::Rule")
+    ] + [
+        (
+            schedule_id,
+            " ".join(
+                ["Scheduler", schedule.get("ScheduleExpression", "?")]
+                + (
+                    [schedule["ScheduleExpressionTimezone"]]
+                    if "ScheduleExpressionTimezone" in schedule
+                    else []
+                )
+            ),
+            [schedule.get("Target", {})],
+        )
+        for schedule_id, schedule in stack.of_type("AWS::Scheduler::Schedule")
+    ]
+    for rule_id, text, targets in schedules:
+        lines.append(f"    {n(rule_id)}>{_label(text)}]")
+        for target in targets:
             started = ref_id(target.get("EcsParameters", {}).get("TaskDefinitionArn"))
             assumed = ref_id(target.get("RoleArn"))
             if started:
@@ -159,6 +178,14 @@ def stack_lines(stack: StackTemplate) -> list[str]:
     lines.append("  end")
     unique_edges = list(dict.fromkeys(edges))
     return lines + unique_edges
+
+
+def _returned_label(queries: list[Any]) -> str:
+    """The label (or id) of the metric-math query whose result a policy or alarm uses."""
+    for query in queries:
+        if isinstance(query, dict) and query.get("ReturnData", True):
+            return str(query.get("Label") or query.get("Id") or "metric")
+    return "metric"
 
 
 def _service_connect_edges(stack: StackTemplate, n: Callable[[str], str]) -> list[str]:
