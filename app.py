@@ -33,12 +33,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import App, ArnFormat, Duration, Environment, Stack
+from aws_cdk import App, Duration, Environment, Stack
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
-from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
 from fargate_constructs import (
@@ -51,6 +49,7 @@ from fargate_constructs import (
     FargateService,
     FargateTaskWithRoles,
     ManagedPolicyRole,
+    ManagedWebAcl,
     NetworkedCluster,
     QueueWorker,
     ScheduledTask,
@@ -102,7 +101,7 @@ class PlatformStack(Stack):
             certificate=None if demo else self._certificate(),
             allow_plain_http=demo,
             deletion_protection=not demo,
-            web_acl_arn=self._web_acl().attr_arn,
+            web_acl_arn=self._web_acl().arn,
         )
 
     def _certificate(self) -> str | acm.ICertificate:
@@ -117,56 +116,9 @@ class PlatformStack(Stack):
             validation=acm.CertificateValidation.from_dns(),
         )
 
-    def _web_acl(self) -> wafv2.CfnWebACL:
-        def managed(name: str, priority: int) -> wafv2.CfnWebACL.RuleProperty:
-            return wafv2.CfnWebACL.RuleProperty(
-                name=name,
-                priority=priority,
-                statement=wafv2.CfnWebACL.StatementProperty(
-                    managed_rule_group_statement=wafv2.CfnWebACL.ManagedRuleGroupStatementProperty(
-                        vendor_name="AWS", name=name
-                    )
-                ),
-                override_action=wafv2.CfnWebACL.OverrideActionProperty(none={}),
-                visibility_config=_visibility(name),
-            )
-
-        acl = wafv2.CfnWebACL(
-            self,
-            "WebAcl",
-            scope="REGIONAL",
-            default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
-            rules=[
-                managed("AWSManagedRulesCommonRuleSet", 1),
-                managed("AWSManagedRulesAmazonIpReputationList", 2),
-                managed("AWSManagedRulesKnownBadInputsRuleSet", 3),
-            ],
-            visibility_config=_visibility("WebAcl"),
-        )
-        # WAF logs to a log group whose name must start with aws-waf-logs-.
-        log_group_name = f"aws-waf-logs-{self.stack_name}"
-        log_group = logs.LogGroup(
-            self,
-            "WebAclLogs",
-            log_group_name=log_group_name,
-            encryption_key=self.network.log_key,
-            retention=logs.RetentionDays.ONE_YEAR,
-        )
-        logging = wafv2.CfnLoggingConfiguration(
-            self,
-            "WebAclLogging",
-            resource_arn=acl.attr_arn,
-            log_destination_configs=[
-                self.format_arn(
-                    service="logs",
-                    resource="log-group",
-                    resource_name=log_group_name,
-                    arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                )
-            ],
-        )
-        logging.node.add_dependency(log_group)
-        return acl
+    def _web_acl(self) -> ManagedWebAcl:
+        # AWS managed rules: core rule set, IP reputation list, known bad inputs; logged.
+        return ManagedWebAcl(self, "WebAcl", log_key=self.network.log_key)
 
 
 class WebStack(Stack):
@@ -200,12 +152,6 @@ class WebStack(Stack):
                 target_tracking=TargetTracking(cpu_percent=60, requests_per_target=1000),
             ),
         )
-
-
-def _visibility(name: str) -> wafv2.CfnWebACL.VisibilityConfigProperty:
-    return wafv2.CfnWebACL.VisibilityConfigProperty(
-        cloud_watch_metrics_enabled=True, metric_name=name, sampled_requests_enabled=True
-    )
 
 
 class WorkerStack(Stack):

@@ -56,6 +56,7 @@ if TYPE_CHECKING:
     from .sidecars import FireLens, Tracing
     from .task import FargateTaskWithRoles
     from .volumes import EfsVolume, SharedVolume
+    from .waf import ManagedWebAcl
 
 _LAZY = {
     "AppProtocol": ".containers",
@@ -104,6 +105,7 @@ _LAZY = {
     "NetworkedCluster": ".cluster",
     "FargateTaskWithRoles": ".task",
     "ManagedPolicyRole": ".roles",
+    "ManagedWebAcl": ".waf",
     "account_service_principal": ".roles",
     "limit_grants_to_aws_services": ".log_groups",
 }
@@ -132,6 +134,7 @@ __all__ = [
     "LinearDeployment",
     "LoadBalancer",
     "ManagedPolicyRole",
+    "ManagedWebAcl",
     "Mount",
     "NetworkLoadBalancer",
     "NetworkedCluster",

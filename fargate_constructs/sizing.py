@@ -290,3 +290,10 @@ def _enum(kind: type[_E], parameter: str, value: object) -> _E:
     except ValueError:
         allowed = ", ".join(member.value for member in kind)
         raise InvalidParameterError(parameter, value, allowed) from None
+
+
+def nearest_size(cpu: int, memory_mib: int, operating_system: OperatingSystem) -> tuple[int, int]:
+    """The valid ``(cpu, memory_mib)`` nearest to the given pair (the pair itself if valid)."""
+    if cpu in cpu_values(operating_system) and memory_mib in MEMORY_BY_CPU[cpu]:
+        return cpu, memory_mib
+    return _nearest_combination(cpu, memory_mib, operating_system)
