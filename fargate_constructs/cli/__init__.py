@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from ..copilot import ManifestError, import_workspace
 from ..errors import FargateConstructsError
 from ..pricing import price_table
 from ..sizing import Architecture, TaskSize
@@ -61,6 +62,16 @@ def build_parser() -> argparse.ArgumentParser:
     sizes.add_argument("--memory-gib", type=_positive_float, required=True)
     sizes.add_argument("--arm", action="store_true", help="ARM64 (Graviton) prices")
     sizes.add_argument("--json", action="store_true")
+
+    copilot = commands.add_parser("copilot", help="migrate from AWS Copilot")
+    copilot_commands = copilot.add_subparsers(
+        dest="copilot_command", required=True, parser_class=_Parser
+    )
+    importer = copilot_commands.add_parser(
+        "import", help="write a CDK app of this library from a Copilot workspace"
+    )
+    importer.add_argument("copilot_dir", type=Path, help="the workspace (or its copilot/ folder)")
+    importer.add_argument("--out", type=Path, required=True, help="folder to write the app to")
     return parser
 
 
@@ -73,8 +84,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "diagram":
             sys.stdout.write(mermaid(read_assembly(args.cdk_out)))
             return 0
+        if args.command == "copilot":
+            return _copilot_import(args)
         return _sizes(args)
-    except (AssemblyError, FargateConstructsError) as error:
+    except (AssemblyError, FargateConstructsError, ManifestError) as error:
         print(f"fargate-constructs: error: {error}", file=sys.stderr)
         return 2
     except BrokenPipeError:
@@ -144,6 +157,25 @@ def _cost(args: argparse.Namespace) -> int:
             f"{comparison.architecture}): {_money(comparison.monthly)} a month"
         )
     return 0
+
+
+def _copilot_import(args: argparse.Namespace) -> int:
+    """Convert what converts; print one line per problem; exit 2 if anything failed."""
+    result = import_workspace(args.copilot_dir, args.out)
+    failed = [*result.errors]
+    for service in result.services:
+        failed += service.errors
+    for line in failed:
+        print(f"fargate-constructs: error: {line}", file=sys.stderr)
+    converted = len(result.converted)
+    unsupported = [s.manifest.name for s in result.services if s.unsupported]
+    print(
+        f"{converted} of {len(result.services)} services converted for "
+        f"{len(result.environments)} environment(s) into {args.out}"
+        + (f"; not supported: {', '.join(unsupported)}" if unsupported else "")
+        + f". Read {args.out / 'MIGRATION.md'}."
+    )
+    return 2 if failed else 0
 
 
 def _sizes(args: argparse.Namespace) -> int:

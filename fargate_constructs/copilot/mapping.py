@@ -339,11 +339,14 @@ class _Mapper:
                 )
 
     def _storage(self) -> None:
+        # Copilot's root filesystems are writable unless readonly_fs; the library's default is
+        # read-only, which an application that writes outside /tmp would crash on.
+        self.plan.task["readonly_root_filesystem"] = False
         storage = self.get("storage")
         if not isinstance(storage, dict):
             return
         if "readonly_fs" in storage:
-            self.plan.task["readonly_root_filesystem"] = bool(storage["readonly_fs"])
+            self.plan.task["readonly_root_filesystem"] = storage["readonly_fs"] is True
             self.used.add(("storage", "readonly_fs"))
         self.used.add(("storage", "ephemeral"))
         for key in storage:

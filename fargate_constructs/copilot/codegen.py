@@ -1,0 +1,559 @@
+"""Writing the converted workspace: ``app.py`` (a platform stack per environment, a stack per
+service per environment), ``cdk.json``, ``requirements.txt`` and ``MIGRATION.md``."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .manifest import DEFAULT_ENVIRONMENT, Manifest, Workspace
+from .mapping import UNSUPPORTED, MappingError, Note, ServicePlan, map_service, py
+
+INDENT = "    "
+LINE = 99
+
+
+@dataclass
+class ServiceResult:
+    manifest: Manifest
+    plans: dict[str, ServicePlan] = field(default_factory=dict)
+    errors: list[str] = field(default_factory=list)
+    unsupported: str | None = None
+
+    @property
+    def notes(self) -> list[Note]:
+        seen: dict[tuple[str, int | None, str], Note] = {}
+        for plan in self.plans.values():
+            for note in plan.notes:
+                seen.setdefault((note.file, note.line, note.key), note)
+        return sorted(seen.values(), key=lambda n: (n.line or 0, n.key))
+
+
+@dataclass
+class ImportResult:
+    app: str
+    environments: list[str]
+    services: list[ServiceResult]
+    errors: list[str]
+    files: list[Path]
+
+    @property
+    def converted(self) -> list[ServiceResult]:
+        return [s for s in self.services if s.plans and not s.errors]
+
+
+def convert(workspace: Workspace) -> tuple[str, list[str], list[ServiceResult]]:
+    """Map every service manifest for every environment."""
+    environments = sorted(m.name for m in workspace.environments) or [DEFAULT_ENVIRONMENT]
+    results = []
+    for manifest in workspace.services:
+        result = ServiceResult(manifest)
+        if manifest.type in UNSUPPORTED:
+            result.unsupported = UNSUPPORTED[manifest.type]
+        else:
+            for environment in environments:
+                try:
+                    result.plans[environment] = map_service(manifest, environment)
+                except MappingError as error:
+                    if str(error) not in result.errors:
+                        result.errors.append(str(error))
+        results.append(result)
+    return _app_name(workspace), environments, results
+
+
+def write(workspace: Workspace, out: Path) -> ImportResult:
+    app, environments, results = convert(workspace)
+    out.mkdir(parents=True, exist_ok=True)
+    usable = [r for r in results if r.plans and not r.errors]
+    files = []
+    if usable:
+        source = AppWriter(workspace, out, app, environments, usable).render()
+        files.append(_write(out / "app.py", source))
+        _format(out / "app.py")
+        files.append(_write(out / "cdk.json", _cdk_json()))
+        files.append(_write(out / "requirements.txt", _requirements()))
+    files.append(
+        _write(out / "MIGRATION.md", migration_report(app, environments, results, workspace.errors))
+    )
+    return ImportResult(app, environments, results, workspace.errors, files)
+
+
+def _format(path: Path) -> None:
+    """Reflow long lines with ruff when it is installed (the code is valid either way)."""
+    ruff = shutil.which("ruff")
+    if ruff:
+        subprocess.run(
+            [ruff, "format", "--quiet", "--line-length", "100", str(path)],
+            check=False,
+            capture_output=True,
+        )
+
+
+def _write(path: Path, text: str) -> Path:
+    path.write_text(text)
+    return path
+
+
+def _app_name(workspace: Workspace) -> str:
+    marker = workspace.copilot_dir / ".workspace"
+    if marker.is_file():
+        match = re.search(r"^application:\s*(\S+)", marker.read_text(), re.MULTILINE)
+        if match:
+            return match.group(1)
+    return workspace.root.resolve().name or "app"
+
+
+def _class_name(name: str) -> str:
+    parts = re.split(r"[^A-Za-z0-9]+", name)
+    text = "".join(part[:1].upper() + part[1:] for part in parts if part)
+    return text if text[:1].isalpha() else f"Service{text}"
+
+
+def _id(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-") or "svc"
+
+
+class AppWriter:
+    def __init__(
+        self,
+        workspace: Workspace,
+        out: Path,
+        app: str,
+        environments: list[str],
+        services: list[ServiceResult],
+    ) -> None:
+        self.workspace = workspace
+        self.out = out
+        self.app = app
+        self.environments = environments
+        self.services = services
+        self.names: set[str] = {"FargateTaskWithRoles", "NetworkedCluster", "synth"}
+        self.modules: set[str] = set()
+        self.core: set[str] = {"App", "Duration", "Stack"}
+
+    # -- helpers --------------------------------------------------------------------------------
+    def by_environment(self, values: dict[str, Any]) -> str:
+        """One value, or a lookup by environment when the environments differ."""
+        rendered = {env: py(value) for env, value in values.items()}
+        if len(set(rendered.values())) == 1 and len(rendered) == len(self.environments):
+            return next(iter(rendered.values()))
+        body = ", ".join(f"{env!r}: {text}" for env, text in rendered.items())
+        if len(rendered) < len(self.environments):
+            return f"{{{body}}}.get(environment)"
+        return f"{{{body}}}[environment]"
+
+    def call(self, head: str, args: Sequence[tuple[str | None, str]], indent: int) -> str:
+        pad = INDENT * (indent + 1)
+        lines = [f"{head}("]
+        for name, value in args:
+            text = value if name is None else f"{name}={value}"
+            lines.append(f"{pad}{text},")
+        lines.append(f"{INDENT * indent})")
+        return "\n".join(lines)
+
+    def kwargs(self, plans: dict[str, ServicePlan], attribute: str) -> list[tuple[str, str]]:
+        keys: list[str] = []
+        for plan in plans.values():
+            for key in getattr(plan, attribute):
+                if key not in keys:
+                    keys.append(key)
+        return [
+            (
+                key,
+                self.by_environment(
+                    {
+                        env: getattr(p, attribute)[key]
+                        for env, p in plans.items()
+                        if key in getattr(p, attribute)
+                    }
+                ),
+            )
+            for key in keys
+        ]
+
+    # -- rendering ------------------------------------------------------------------------------
+    def render(self) -> str:
+        for result in self.services:
+            for plan in result.plans.values():
+                self.names.update(plan.names)
+        self.services = self.order()
+        body = [self.platform(), *[self.service(r) for r in self.services], self.main()]
+        return "\n\n\n".join([self.header(), *body]) + "\n"
+
+    def header(self) -> str:
+        workspace = os.path.relpath(self.workspace.root.resolve(), self.out.resolve())
+        imports = [f"from aws_cdk import {', '.join(sorted(self.core))}"]
+        for module in sorted(self.modules):
+            imports.append(f"from aws_cdk import aws_{module} as {module}")
+        names = "".join(f"{INDENT}{name},\n" for name in sorted(self.names))
+        return (
+            "#!/usr/bin/env python3\n"
+            f'"""{self.app} on fargate-constructs: converted from its AWS Copilot workspace by\n'
+            "`fargate-constructs copilot import`. One platform stack per environment (Copilot's\n"
+            "environment) and one stack per service per environment. What did not convert, and\n"
+            'what to do by hand, is in MIGRATION.md."""\n\n'
+            "from __future__ import annotations\n\n"
+            "from pathlib import Path\nfrom typing import Any\n\n"
+            + "\n".join(imports)
+            + "\nfrom constructs import Construct\n\n"
+            + f"from fargate_constructs import (\n{names})\n\n"
+            + "# Image builds (image.build) are relative to the Copilot workspace.\n"
+            + f"WORKSPACE = Path(__file__).resolve().parent / {workspace!r}\n"
+            + f"APP = {self.app!r}\n"
+            + f"ENVIRONMENTS = {self.environments!r}"
+        )
+
+    def platform(self) -> str:
+        plans = [p for r in self.services for p in r.plans.values()]
+        web = any(p.kind == "web" for p in plans)
+        connect = any(p.connect_alias for p in plans)
+        lines = [
+            "class Platform(Stack):",
+            f'{INDENT}"""One Copilot environment: network and cluster'
+            + (", Service Connect namespace" if connect else "")
+            + (",\n{INDENT}shared load balancer" if web else "")
+            + '."""',
+            "",
+            f"{INDENT}def __init__(",
+            f"{INDENT * 2}self, scope: Construct, id: str, *, environment: str, **kwargs: Any",
+            f"{INDENT}) -> None:",
+            f"{INDENT * 2}super().__init__(scope, id, **kwargs)",
+        ]
+        network_args: list[tuple[str | None, str]] = [(None, "self"), (None, '"Network"')]
+        cidrs = {
+            m.name: _get(m.data, "network", "vpc", "cidr") for m in self.workspace.environments
+        }
+        if any(cidrs.values()):
+            network_args.append(
+                (
+                    "cidr",
+                    self.by_environment(
+                        {env: cidr or "10.0.0.0/16" for env, cidr in cidrs.items()}
+                    ),
+                )
+            )
+        if connect:
+            network_args.append(("service_connect_namespace", 'f"{environment}.{APP}.local"'))
+        lines.append(
+            f"{INDENT * 2}self.network = " + self.call("NetworkedCluster", network_args, 2)
+        )
+        if web:
+            self.names.update({"ManagedWebAcl", "SharedLoadBalancer"})
+            certificates = {
+                m.name: (_get(m.data, "http", "public", "certificates") or [None])[0]
+                for m in self.workspace.environments
+            }
+            lines.append(
+                f'{INDENT * 2}web_acl = ManagedWebAcl(self, "WebAcl", log_key=self.network.log_key)'
+            )
+            lb_args: list[tuple[str | None, str]] = [
+                (None, "self"),
+                (None, '"LoadBalancer"'),
+                ("cluster", "self.network"),
+            ]
+            if any(certificates.values()):
+                lines.append(f"{INDENT * 2}certificate = {self.by_environment(certificates)}")
+                lb_args += [
+                    ("certificate", "certificate"),
+                    ("allow_plain_http", "certificate is None"),
+                ]
+            else:
+                lines.append(
+                    f"{INDENT * 2}# Copilot served plain HTTP without a domain: give "
+                    "certificate= (an ACM ARN)\n"
+                    f"{INDENT * 2}# or domain=Domain(...) and drop allow_plain_http."
+                )
+                lb_args.append(("allow_plain_http", "True"))
+            lb_args.append(("web_acl_arn", "web_acl.arn"))
+            lines.append(
+                f"{INDENT * 2}self.load_balancer = " + self.call("SharedLoadBalancer", lb_args, 2)
+            )
+        return "\n".join(lines)
+
+    def service(self, result: ServiceResult) -> str:
+        plans = result.plans
+        first = next(iter(plans.values()))
+        name = first.name
+        kinds = {p.kind for p in plans.values()}
+        kind = first.kind if len(kinds) == 1 else "web"
+        lines = [
+            f"class {_class_name(name)}(Stack):",
+            f'{INDENT}"""Copilot {result.manifest.type} {name!r} ({result.manifest.relative})."""',
+            "",
+            f"{INDENT}def __init__(",
+            f"{INDENT * 2}self,",
+            f"{INDENT * 2}scope: Construct,",
+            f"{INDENT * 2}id: str,",
+            f"{INDENT * 2}*,",
+            f"{INDENT * 2}environment: str,",
+            f"{INDENT * 2}platform: Platform,",
+            f"{INDENT * 2}servers: dict[str, FargateService],",
+            f"{INDENT * 2}topics: dict[str, sns.ITopic],",
+            *([f"{INDENT * 2}priority: int,"] if first.route is not None else []),
+            f"{INDENT * 2}**kwargs: Any,",
+            f"{INDENT}) -> None:",
+            f"{INDENT * 2}super().__init__(scope, id, **kwargs)",
+        ]
+        self.names.add("FargateService")
+        self.modules.add("sns")
+        for plan in plans.values():
+            for value in [*plan.task.values(), *plan.service.values()]:
+                self._modules_of(value)
+        task_args: list[tuple[str | None, str]] = [(None, "self"), (None, '"Task"')]
+        task_args += self.kwargs(plans, "task")
+        task_args.append(("log_key", "platform.network.log_key"))
+        lines.append(f"{INDENT * 2}task = " + self.call("FargateTaskWithRoles", task_args, 2))
+        if any("environment" in plan.task for plan in plans.values()):
+            self.core.update({"Acknowledgment", "Validations"})
+            lines.append(
+                f"{INDENT * 2}# Copilot's `variables`: plain configuration; its secrets are in "
+                "secrets=.\n"
+                f"{INDENT * 2}Validations.of(task).acknowledge(\n"
+                f"{INDENT * 3}Acknowledgment(\n"
+                f'{INDENT * 4}id="AwsSolutions-ECS2",\n'
+                f'{INDENT * 4}reason="Plain, non-secret configuration (Copilot variables); "\n'
+                f'{INDENT * 4}"secrets are read from SSM or Secrets Manager at start",\n'
+                f"{INDENT * 3})\n"
+                f"{INDENT * 2})"
+            )
+        for plan in plans.values():
+            for topic in plan.publishes:
+                self.names.add("PublishedTopic")
+                lines.append(
+                    f"{INDENT * 2}topics[{f'{name}/{topic}'!r}] = PublishedTopic(self, "
+                    f"{_class_name(topic) + 'Topic'!r}, publishers=[task]).topic"
+                )
+            break
+        service_args = self.kwargs(plans, "service")
+        if kind == "job":
+            self.names.add("ScheduledTask")
+            args = [
+                (None, "self"),
+                (None, '"Job"'),
+                ("cluster", "platform.network"),
+                ("task", "task"),
+                *service_args,
+            ]
+            lines.append(f"{INDENT * 2}self.job = " + self.call("ScheduledTask", args, 2))
+            return "\n".join(lines)
+        if kind == "worker":
+            self.names.update({"QueueWorker", "Subscription"})
+            subscriptions = [
+                f"Subscription(topics[{f'{svc}/{topic}'!r}]"
+                + (f", filter_policy={py(policy)})" if policy else ")")
+                for svc, topic, policy in first.subscribes
+            ]
+            args = [
+                (None, "self"),
+                (None, '"Worker"'),
+                ("cluster", "platform.network"),
+                ("task", "task"),
+                *service_args,
+            ]
+            if subscriptions:
+                args.append(("subscriptions", "[" + ", ".join(subscriptions) + "]"))
+            lines.append(f"{INDENT * 2}self.worker = " + self.call("QueueWorker", args, 2))
+            return "\n".join(lines)
+        args = [
+            (None, "self"),
+            (None, '"Service"'),
+            ("cluster", "platform.network"),
+            ("task", "task"),
+        ]
+        if first.route is not None:
+            route_args = [("priority", "priority")] + [
+                (key, py(value)) for key, value in first.route.items()
+            ]
+            args.append(("load_balancer", self.call("platform.load_balancer.route", route_args, 3)))
+        args += service_args
+        if first.connect_alias and first.port:
+            self.names.add("ServiceConnect")
+            args.append(("service_connect", f"ServiceConnect(dns_name={first.connect_alias!r})"))
+        callees = self.callees.get(name, [])
+        if callees:
+            args.append(
+                ("connects_to", "[" + ", ".join(f"servers[{callee!r}]" for callee in callees) + "]")
+            )
+        lines.append(f"{INDENT * 2}self.service = " + self.call("FargateService", args, 2))
+        if first.connect_alias and first.port:
+            lines.append(f"{INDENT * 2}servers[{name!r}] = self.service")
+        return "\n".join(lines)
+
+    @property
+    def callees(self) -> dict[str, list[str]]:
+        return getattr(self, "_callees", {})
+
+    def main(self) -> str:
+        order = self.services
+        web = [r.manifest.name for r in order if any(p.kind == "web" for p in r.plans.values())]
+        lines = [
+            "def build(app: App) -> dict[str, Stack]:",
+            f'{INDENT}"""Every environment\'s platform and service stacks."""',
+            f"{INDENT}stacks: dict[str, Stack] = {{}}",
+            f"{INDENT}for environment in ENVIRONMENTS:",
+            f'{INDENT * 2}platform = Platform(app, f"{{APP}}-{{environment}}", '
+            "environment=environment)",
+            f"{INDENT * 2}stacks[platform.stack_name] = platform",
+            f"{INDENT * 2}servers: dict[str, FargateService] = {{}}",
+            f"{INDENT * 2}topics: dict[str, sns.ITopic] = {{}}",
+        ]
+        for result in order:
+            name = result.manifest.name
+            kwargs = "environment=environment, platform=platform, servers=servers, topics=topics"
+            envs = [env for env in self.environments if env in result.plans]
+            extra = INDENT if len(envs) < len(self.environments) else ""
+            if extra:
+                lines.append(f"{INDENT * 2}if environment in {envs!r}:")
+            if name in web:
+                kwargs += f", priority={web.index(name) + 1}"
+            lines.append(
+                f'{extra}{INDENT * 2}name = f"{{APP}}-{{environment}}-{_id(name)}"\n'
+                f"{extra}{INDENT * 2}stacks[name] = {_class_name(name)}(app, name, {kwargs})"
+            )
+        lines += [
+            f"{INDENT}return stacks",
+            "",
+            "",
+            'if __name__ == "__main__":',
+            f"{INDENT}app = App()",
+            f"{INDENT}build(app)",
+            f"{INDENT}synth(app)",
+        ]
+        return "\n".join(lines)
+
+    def order(self) -> list[ServiceResult]:
+        """Publishers and Service Connect servers before the stacks that use them."""
+        by_name = {r.manifest.name: r for r in self.services}
+        servers = {
+            name
+            for name, r in by_name.items()
+            if any(p.connect_alias and p.port for p in r.plans.values())
+        }
+        needs: dict[str, set[str]] = {}
+        for name, result in by_name.items():
+            first = next(iter(result.plans.values()))
+            needs[name] = {svc for svc, _, _ in first.subscribes if svc in by_name}
+            if first.connect_alias:
+                needs[name] |= set(_mentioned(first, servers - {name}))
+        ordered: list[str] = []
+        callees: dict[str, list[str]] = {}
+        visiting: set[str] = set()
+
+        def visit(name: str) -> None:
+            if name in ordered or name in visiting:
+                return
+            visiting.add(name)
+            for other in sorted(needs[name]):
+                if other in visiting:  # a cycle: this edge stays out (reported)
+                    _cycle_note(by_name[name], other)
+                    continue
+                visit(other)
+                if other in servers:
+                    callees.setdefault(name, []).append(other)
+            visiting.discard(name)
+            ordered.append(name)
+
+        for name in by_name:
+            visit(name)
+        self._callees = callees
+        # Drop subscriptions to topics no converted service publishes.
+        return [by_name[name] for name in ordered]
+
+    def _modules_of(self, value: Any) -> None:
+        text = py(value)
+        for module in ("logs", "secretsmanager", "ssm", "ecs"):
+            if f"{module}." in text:
+                self.modules.add(module)
+
+
+def _mentioned(plan: ServicePlan, servers: set[str]) -> Iterable[str]:
+    """Service Connect servers this service's variables name as a host (``http://orders:80``,
+    ``orders.<namespace>``): the calls Copilot allowed and the app evidently makes."""
+    text = " ".join(str(v) for v in plan.task.get("environment", {}).values())
+    for server in servers:
+        if re.search(rf"(^|[/@\s]){re.escape(server)}([:./\s]|$)", text):
+            yield server
+
+
+def _cycle_note(result: ServiceResult, other: str) -> None:
+    for plan in result.plans.values():
+        plan.notes.append(
+            Note(
+                result.manifest.relative,
+                None,
+                "network.connect",
+                "not granted",
+                f"it calls {other!r}, which calls it back: stacks cannot "
+                "reference each other both ways; put both in one stack and "
+                "add connects_to by hand",
+            )
+        )
+
+
+def _get(data: dict[str, Any], *path: str) -> Any:
+    node: Any = data
+    for key in path:
+        if not isinstance(node, dict):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _cdk_json() -> str:
+    context = json.loads(
+        resources.files("fargate_constructs.copilot").joinpath("cdk_context.json").read_text()
+    )
+    return json.dumps({"app": "python3 app.py", "context": context}, indent=2) + "\n"
+
+
+def _requirements() -> str:
+    return "fargate-constructs[node]>=0.5\naws-cdk-lib>=2.275.0,<3\nconstructs>=10,<11\n"
+
+
+def migration_report(
+    app: str, environments: list[str], results: list[ServiceResult], errors: list[str]
+) -> str:
+    converted = [r for r in results if r.plans and not r.errors]
+    lines = [
+        f"# Migrating {app} from AWS Copilot",
+        "",
+        f"Environments: {', '.join(environments)}. Services converted: {len(converted)} of "
+        f"{len(results)}.",
+        "",
+        "Before deploying: every task runs as its image's user with a writable root filesystem "
+        "(Copilot's defaults); set `user=` on each FargateTaskWithRoles to a non-root user the "
+        "image has, and `readonly_root_filesystem=True` where the application writes only to "
+        "/tmp. Secrets keep "
+        "their SSM and Secrets Manager names. Copilot's resources stay until you delete the "
+        "Copilot app: deploy the new stacks, move traffic (DNS), then `copilot app delete`.",
+        "",
+    ]
+    for error in errors:
+        lines += [f"- **not read**: {error}"]
+    for result in results:
+        manifest = result.manifest
+        lines += [f"## {manifest.name} ({manifest.type}, `{manifest.relative}`)", ""]
+        if result.unsupported:
+            lines += [f"Not converted: {result.unsupported}.", ""]
+            continue
+        for error in result.errors:
+            lines += [f"- **error**: {error} (not converted; fix the manifest and re-run)"]
+        notes = result.notes
+        if not notes and not result.errors:
+            lines += ["Every key converted.", ""]
+            continue
+        if notes:
+            lines += ["| line | key | done instead | to do by hand |", "|---:|---|---|---|"]
+            for note in notes:
+                todo = note.todo.replace("|", "\\|")
+                lines.append(f"| {note.line or ''} | `{note.key}` | {note.done} | {todo} |")
+        lines.append("")
+    return "\n".join(lines)
