@@ -53,6 +53,7 @@ class ImportResult:
 def convert(workspace: Workspace) -> tuple[str, list[str], list[ServiceResult]]:
     """Map every service manifest for every environment."""
     environments = sorted(m.name for m in workspace.environments) or [DEFAULT_ENVIRONMENT]
+    app = _app_name(workspace)
     results = []
     for manifest in workspace.services:
         result = ServiceResult(manifest)
@@ -61,12 +62,12 @@ def convert(workspace: Workspace) -> tuple[str, list[str], list[ServiceResult]]:
         else:
             for environment in environments:
                 try:
-                    result.plans[environment] = map_service(manifest, environment)
+                    result.plans[environment] = map_service(manifest, environment, app)
                 except MappingError as error:
                     if str(error) not in result.errors:
                         result.errors.append(str(error))
         results.append(result)
-    return _app_name(workspace), environments, results
+    return app, environments, results
 
 
 def write(workspace: Workspace, out: Path) -> ImportResult:
@@ -103,12 +104,21 @@ def _write(path: Path, text: str) -> Path:
 
 
 def _app_name(workspace: Workspace) -> str:
+    """Copilot's application name (``copilot/.workspace``), else the folder's, as a stack name
+    prefix: letters, digits and hyphens, starting with a letter."""
+    name = workspace.root.resolve().name
     marker = workspace.copilot_dir / ".workspace"
     if marker.is_file():
         match = re.search(r"^application:\s*(\S+)", marker.read_text(), re.MULTILINE)
         if match:
-            return match.group(1)
-    return workspace.root.resolve().name or "app"
+            name = match.group(1)
+    name = re.sub(r"[^A-Za-z0-9-]+", "-", name).strip("-")[:40]
+    return name if name[:1].isalpha() else f"app-{name}".rstrip("-")
+
+
+def _namespace(app: str) -> str:
+    label = re.sub(r"[^a-z0-9-]+", "-", app.lower()).strip("-")[:40].strip("-") or "app"
+    return f"{label}.local"
 
 
 def _class_name(name: str) -> str:
@@ -138,6 +148,8 @@ class AppWriter:
         self.names: set[str] = {"FargateTaskWithRoles", "NetworkedCluster", "synth"}
         self.modules: set[str] = set()
         self.core: set[str] = {"App", "Duration", "Stack"}
+        self.published: set[str] = set()
+        self.stdlib: set[str] = set()
 
     # -- helpers --------------------------------------------------------------------------------
     def by_environment(self, values: dict[str, Any]) -> str:
@@ -201,13 +213,15 @@ class AppWriter:
             "environment) and one stack per service per environment. What did not convert, and\n"
             'what to do by hand, is in MIGRATION.md."""\n\n'
             "from __future__ import annotations\n\n"
-            "from pathlib import Path\nfrom typing import Any\n\n"
+            + "".join(f"import {module}\n" for module in sorted(self.stdlib))
+            + "from pathlib import Path\nfrom typing import Any\n\n"
             + "\n".join(imports)
             + "\nfrom constructs import Construct\n\n"
             + f"from fargate_constructs import (\n{names})\n\n"
             + "# Image builds (image.build) are relative to the Copilot workspace.\n"
             + f"WORKSPACE = Path(__file__).resolve().parent / {workspace!r}\n"
             + f"APP = {self.app!r}\n"
+            + f"NAMESPACE = {_namespace(self.app)!r}  # Service Connect: <environment>.NAMESPACE\n"
             + f"ENVIRONMENTS = {self.environments!r}"
         )
 
@@ -241,7 +255,7 @@ class AppWriter:
                 )
             )
         if connect:
-            network_args.append(("service_connect_namespace", 'f"{environment}.{APP}.local"'))
+            network_args.append(("service_connect_namespace", 'f"{environment}.{NAMESPACE}"'))
         lines.append(
             f"{INDENT * 2}self.network = " + self.call("NetworkedCluster", network_args, 2)
         )
@@ -285,7 +299,7 @@ class AppWriter:
         kinds = {p.kind for p in plans.values()}
         kind = first.kind if len(kinds) == 1 else "web"
         lines = [
-            f"class {_class_name(name)}(Stack):",
+            f"class {_class_name(name)}Stack(Stack):",
             f'{INDENT}"""Copilot {result.manifest.type} {name!r} ({result.manifest.relative})."""',
             "",
             f"{INDENT}def __init__(",
@@ -311,7 +325,10 @@ class AppWriter:
         task_args += self.kwargs(plans, "task")
         task_args.append(("log_key", "platform.network.log_key"))
         lines.append(f"{INDENT * 2}task = " + self.call("FargateTaskWithRoles", task_args, 2))
-        if any("environment" in plan.task for plan in plans.values()):
+        if any(
+            "environment" in plan.task or "environment=" in py(plan.task.get("sidecars", []))
+            for plan in plans.values()
+        ):
             self.core.update({"Acknowledgment", "Validations"})
             lines.append(
                 f"{INDENT * 2}# Copilot's `variables`: plain configuration; its secrets are in "
@@ -350,7 +367,22 @@ class AppWriter:
                 f"Subscription(topics[{f'{svc}/{topic}'!r}]"
                 + (f", filter_policy={py(policy)})" if policy else ")")
                 for svc, topic, policy in first.subscribes
+                if f"{svc}/{topic}" in self.published
             ]
+            for svc, topic, _ in first.subscribes:
+                if f"{svc}/{topic}" not in self.published:
+                    for plan in plans.values():
+                        plan.notes.append(
+                            Note(
+                                result.manifest.relative,
+                                None,
+                                "subscribe.topics",
+                                "not subscribed",
+                                f"topic {topic!r} of service {svc!r} is not published by a "
+                                "service of this workspace: add "
+                                "Subscription(sns.Topic.from_topic_arn(...))",
+                            )
+                        )
             args = [
                 (None, "self"),
                 (None, '"Worker"'),
@@ -416,7 +448,7 @@ class AppWriter:
                 kwargs += f", priority={web.index(name) + 1}"
             lines.append(
                 f'{extra}{INDENT * 2}name = f"{{APP}}-{{environment}}-{_id(name)}"\n'
-                f"{extra}{INDENT * 2}stacks[name] = {_class_name(name)}(app, name, {kwargs})"
+                f"{extra}{INDENT * 2}stacks[name] = {_class_name(name)}Stack(app, name, {kwargs})"
             )
         lines += [
             f"{INDENT}return stacks",
@@ -432,6 +464,11 @@ class AppWriter:
     def order(self) -> list[ServiceResult]:
         """Publishers and Service Connect servers before the stacks that use them."""
         by_name = {r.manifest.name: r for r in self.services}
+        self.published = {
+            f"{name}/{topic}"
+            for name, r in by_name.items()
+            for topic in next(iter(r.plans.values())).publishes
+        }
         servers = {
             name
             for name, r in by_name.items()
@@ -469,7 +506,9 @@ class AppWriter:
 
     def _modules_of(self, value: Any) -> None:
         text = py(value)
-        for module in ("logs", "secretsmanager", "ssm", "ecs"):
+        if "os.environ" in text:
+            self.stdlib.add("os")
+        for module in ("logs", "secretsmanager", "ssm", "ecs", "ecr"):
             if f"{module}." in text:
                 self.modules.add(module)
 

@@ -69,19 +69,11 @@ class Manifest:
         overrides = self.data.get("environments") or {}
         return overrides if isinstance(overrides, dict) else {}
 
-    def for_environment(self, environment: str) -> tuple[dict[str, Any], dict[KeyPath, int]]:
-        """The manifest with ``environments.<environment>`` merged in, and the line of each key
-        (an overridden key points at its override)."""
+    def for_environment(self, environment: str) -> dict[str, Any]:
+        """The manifest with ``environments.<environment>`` merged in."""
         base = {key: value for key, value in self.data.items() if key != "environments"}
-        override = self.environments().get(environment) or {}
-        lines = {path: line for path, line in self.lines.items() if path[:1] != ("environments",)}
-        prefix = ("environments", environment)
-        for path, line in self.lines.items():
-            if path[:2] == prefix and len(path) > 2:
-                lines[path[2:]] = line
-        if not isinstance(override, dict):
-            return base, lines
-        return merge(base, override), lines
+        override = self.environments().get(environment)
+        return merge(base, override) if isinstance(override, dict) else base
 
 
 @dataclass

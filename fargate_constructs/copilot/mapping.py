@@ -96,15 +96,24 @@ class ServicePlan:
     port: int | None = None
     notes: list[Note] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # what app.py imports from fargate_constructs
+    shell_variables: set[str] = field(default_factory=set)  # ${VAR}s Copilot read at deploy
     uses_asset: bool = False
 
 
 class _Mapper:
-    def __init__(self, manifest: Manifest, environment: str) -> None:
+    def __init__(self, manifest: Manifest, environment: str, app: str) -> None:
         self.manifest = manifest
-        self.data, self.lines = manifest.for_environment(environment)
-        self.used: set[KeyPath] = {("name",), ("type",), ("environments",)}
         self.plan = ServicePlan(manifest.name, KIND[manifest.type], environment, manifest)
+        self.used: set[KeyPath] = {("name",), ("type",), ("environments",)}
+        self.data = _interpolate(
+            manifest.for_environment(environment),
+            {
+                "COPILOT_APPLICATION_NAME": app,
+                "COPILOT_ENVIRONMENT_NAME": environment,
+                "COPILOT_SERVICE_NAME": manifest.name,
+            },
+            self.plan.shell_variables,
+        )
 
     # -- reading -------------------------------------------------------------------------------
     def get(self, *path: str) -> Any:
@@ -116,16 +125,27 @@ class _Mapper:
         self.used.add(path)
         return node
 
+    def where(self, path: KeyPath) -> tuple[int | None, str]:
+        """The line of ``path`` and its name, ``environments.<env>.`` first when an override
+        set it."""
+        prefix = ("environments", self.plan.environment)
+        for length in range(len(path), 0, -1):
+            overridden = (*prefix, *path[:length])
+            if overridden in self.manifest.lines:
+                return self.manifest.lines[overridden], ".".join((*prefix, *path))
+            if path[:length] in self.manifest.lines:
+                return self.manifest.lines[path[:length]], ".".join(path)
+        return None, ".".join(path)
+
     def note(self, path: KeyPath, done: str, todo: str) -> None:
         self.used.add(path)
-        self.plan.notes.append(
-            Note(self.manifest.relative, self.manifest.line(path), ".".join(path), done, todo)
-        )
+        line, key = self.where(path)
+        self.plan.notes.append(Note(self.manifest.relative, line, key, done, todo))
 
     def fail(self, path: KeyPath, value: Any, allowed: str) -> MappingError:
-        line = self.manifest.line(path)
+        line, key = self.where(path)
         where = f"{self.manifest.relative}:{line}" if line else self.manifest.relative
-        return MappingError(f"{where}: key '{'.'.join(path)}' is {value!r}; {allowed}")
+        return MappingError(f"{where}: key '{key}' is {value!r}; {allowed}")
 
     # -- the mapping ---------------------------------------------------------------------------
     def run(self) -> ServicePlan:
@@ -174,7 +194,9 @@ class _Mapper:
         if isinstance(image, str):
             location = image
         if location:
-            plan.task["image"] = location
+            plan.task["image"] = (
+                location if isinstance(location, Code) else _image_location(str(location))
+            )
         elif build:
             plan.task["image"] = _asset(build, self)
             plan.uses_asset = True
@@ -372,15 +394,20 @@ class _Mapper:
             return
         containers = []
         for name, spec in sidecars.items():
-            if not isinstance(spec, dict) or not isinstance(spec.get("image"), str):
+            image = spec.get("image") if isinstance(spec, dict) else None
+            if isinstance(image, str):
+                image_code: Any = _image_location(image) if not isinstance(image, Code) else image
+            elif isinstance(image, dict) and image.get("build"):
+                image_code = _asset(image["build"], self)
+                self.plan.uses_asset = True
+            else:
                 self.note(
                     ("sidecars", name),
                     "left out",
-                    "a sidecar without an image location "
-                    "(image.build): add Container(...) to sidecars= by hand",
+                    "a sidecar without an image: add Container(...) to sidecars= by hand",
                 )
                 continue
-            args = [f"name={py(name)}", f"image={py(spec['image'])}"]
+            args = [f"name={py(name)}", f"image={py(image_code)}"]
             if isinstance(spec.get("port"), int | str):
                 port = int(str(spec["port"]).split("/")[0])
                 args.append(f"ports=({port},)")
@@ -477,8 +504,10 @@ class _Mapper:
                 "needs a certificate for these names (platform stack) and DNS records "
                 "pointing at it (Domain(...) or your DNS)",
             )
-        if "target_container" in settings:
-            self.plan.service["target_container"] = str(settings["target_container"])
+        target = settings.get("target_container")
+        if target is not None and target != self.plan.name:
+            # Copilot names the main container after the service; here it is "app".
+            self.plan.service["target_container"] = str(target)
         if "target_port" in settings:
             self.plan.service["target_port"] = int(settings["target_port"])
         version = settings.get("version")
@@ -719,9 +748,9 @@ class _Mapper:
         if isinstance(count, int) and count > 0:
             self.note(
                 ("count",),
-                f"min {low}, max {high}",
-                "Copilot ran a fixed count; the "
-                "worker now scales on its queue between these bounds",
+                f"AutoScaling(min_capacity={low}, max_capacity={high})",
+                "Copilot ran a fixed count, kept as the bounds; raise max_capacity to let the "
+                "worker scale on its queue",
             )
 
     def _job(self) -> None:
@@ -984,7 +1013,56 @@ def _leaf_paths(node: Any, path: KeyPath = ()) -> list[KeyPath]:
     return [path] if path else []
 
 
-def map_service(manifest: Manifest, environment: str) -> ServicePlan:
+def map_service(manifest: Manifest, environment: str, app: str = "app") -> ServicePlan:
     """``manifest`` with ``environment``'s overrides as a :class:`ServicePlan`; a value that
     cannot convert is a :class:`MappingError`."""
-    return _Mapper(manifest, environment).run()
+    return _Mapper(manifest, environment, app).run()
+
+
+_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+def _interpolate(node: Any, known: dict[str, str], shell: set[str]) -> Any:
+    """Copilot's ``${VAR}``: its own variables become their values; any other is read from
+    the deploying shell's environment, as Copilot did (``os.environ[...]`` in the app)."""
+    if isinstance(node, dict):
+        return {key: _interpolate(value, known, shell) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(item, known, shell) for item in node]
+    if not isinstance(node, str) or "${" not in node:
+        return node
+    text = _VARIABLE.sub(lambda m: known.get(m.group(1), m.group(0)), node)
+    names = [m.group(1) for m in _VARIABLE.finditer(text)]
+    if not names:
+        return text
+    shell.update(names)
+    parts = []
+    position = 0
+    for match in _VARIABLE.finditer(text):
+        literal = text[position : match.start()].replace("{", "{{").replace("}", "}}")
+        parts.append(literal + f"{{os.environ[{match.group(1)!r}]}}")
+        position = match.end()
+    parts.append(text[position:].replace("{", "{{").replace("}", "}}"))
+    if len(names) == 1 and text == f"${{{names[0]}}}":
+        return Code(f"os.environ[{names[0]!r}]")
+    return Code("f" + repr("".join(parts)).replace("\\'", "'"))
+
+
+_ECR = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
+    r"(?P<repository>[^:@]+)(?::(?P<tag>[^@]+))?(?:@(?P<digest>.+))?$"
+)
+
+
+def _image_location(location: str) -> str | Code:
+    """A registry image as is; a private ECR image through its repository, so the execution
+    role is granted the pull (a plain reference to ECR would fail to pull)."""
+    match = _ECR.match(location)
+    if not match:
+        return location
+    arn = f"arn:aws:ecr:{match['region']}:{match['account']}:repository/{match['repository']}"
+    reference = match["digest"] or match["tag"] or "latest"
+    return Code(
+        "ecs.ContainerImage.from_ecr_repository(ecr.Repository.from_repository_arn(self, "
+        f"'Repository', {arn!r}), {reference!r})"
+    )
