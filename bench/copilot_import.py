@@ -193,7 +193,7 @@ def main() -> int:
     print(f"converted:            {share(len(converted))}")
     print(f"synthesized:          {share(len(ok))}")
     print(f"compliance-clean:     {share(len(clean))} (4 cdk-nag packs and cfn-lint, 0 findings)")
-    print("most frequent keys not mapped (manifests):")
+    print("most frequent keys in the migration reports (not mapped, or mapped with a to-do):")
     for key, count in unmapped.most_common(12):
         print(f"  {count:3d}  {key}")
     if failures:

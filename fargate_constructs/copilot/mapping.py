@@ -396,7 +396,11 @@ class _Mapper:
         for name, spec in sidecars.items():
             image = spec.get("image") if isinstance(spec, dict) else None
             if isinstance(image, str):
-                image_code: Any = _image_location(image) if not isinstance(image, Code) else image
+                image_code: Any = (
+                    image
+                    if isinstance(image, Code)
+                    else _image_location(image, f"{name}Repository")
+                )
             elif isinstance(image, dict) and image.get("build"):
                 image_code = _asset(image["build"], self)
                 self.plan.uses_asset = True
@@ -1054,7 +1058,7 @@ _ECR = re.compile(
 )
 
 
-def _image_location(location: str) -> str | Code:
+def _image_location(location: str, construct_id: str = "Repository") -> str | Code:
     """A registry image as is; a private ECR image through its repository, so the execution
     role is granted the pull (a plain reference to ECR would fail to pull)."""
     match = _ECR.match(location)
@@ -1064,5 +1068,5 @@ def _image_location(location: str) -> str | Code:
     reference = match["digest"] or match["tag"] or "latest"
     return Code(
         "ecs.ContainerImage.from_ecr_repository(ecr.Repository.from_repository_arn(self, "
-        f"'Repository', {arn!r}), {reference!r})"
+        f"{construct_id!r}, {arn!r}), {reference!r})"
     )
