@@ -17,7 +17,8 @@ NODE_STAMP := node_modules/.installed
 help:
 	@echo "make synth  - set up .venv + pinned CDK CLI, then synthesize app.py into cdk.out/"
 	@echo "make test   - set up, then ruff, mypy --strict and pytest"
-	@echo "make check  - synth, then cfn-lint on cdk.out and cdk-nag (4 packs) on app.py's stacks"
+	@echo "make check  - synth, then cfn-lint on cdk.out and cdk-nag (4 packs) on app.py's stacks,"
+	@echo "              and the Copilot import of tests/fixtures/copilot/shop through cdk synth"
 	@echo "make smoke  - cdk bootstrap + deploy app.py into a local moto server, read back with boto3"
 
 $(PY_STAMP): pyproject.toml
@@ -56,6 +57,11 @@ test: lint
 check: synth
 	cfn-lint --regions us-east-1 eu-west-1 -- cdk.out/*.template.json
 	pytest -q tests/test_app.py
+	# The Copilot import's richest fixture, synthesized by the pinned CLI as a user would.
+	rm -rf build/copilot-shop
+	fargate-constructs copilot import tests/fixtures/copilot/shop --out build/copilot-shop
+	cd build/copilot-shop && cdk synth --quiet --no-notices
+	cfn-lint --regions us-east-1 eu-west-1 -- build/copilot-shop/cdk.out/*.template.json
 
 smoke: setup
 	pytest -q -m deploy -p no:cacheprovider tests/smoke

@@ -157,6 +157,12 @@ class AppWriter:
         rendered = {env: py(value) for env, value in values.items()}
         if len(set(rendered.values())) == 1 and len(rendered) == len(self.environments):
             return next(iter(rendered.values()))
+        if any("(self," in text for text in rendered.values()):
+            # Constructs: build only the environment's own (a dict would build every one).
+            chain = " else ".join(
+                f"{text} if environment == {env!r}" for env, text in rendered.items()
+            )
+            return f"({chain} else None)"
         body = ", ".join(f"{env!r}: {text}" for env, text in rendered.items())
         if len(rendered) < len(self.environments):
             return f"{{{body}}}.get(environment)"

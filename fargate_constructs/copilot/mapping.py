@@ -76,7 +76,10 @@ def py(value: Any) -> str:
         return str(value)
     if isinstance(value, dict):
         return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list | tuple):
+    if isinstance(value, tuple):
+        items = [py(item) for item in value]
+        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
+    if isinstance(value, list):
         return "[" + ", ".join(py(item) for item in value) + "]"
     return repr(value)
 
@@ -109,7 +112,6 @@ class _Mapper:
             manifest.for_environment(environment),
             {
                 "COPILOT_APPLICATION_NAME": app,
-                "COPILOT_ENVIRONMENT_NAME": environment,
                 "COPILOT_SERVICE_NAME": manifest.name,
             },
             self.plan.shell_variables,
@@ -368,8 +370,16 @@ class _Mapper:
         if not isinstance(storage, dict):
             return
         if "readonly_fs" in storage:
-            self.plan.task["readonly_root_filesystem"] = storage["readonly_fs"] is True
             self.used.add(("storage", "readonly_fs"))
+            if storage["readonly_fs"] is True and self.data.get("exec") is True:
+                self.note(
+                    ("storage", "readonly_fs"),
+                    "root filesystem writable",
+                    "ECS Exec's agent writes to the root filesystem, so exec and a read-only "
+                    "root cannot both hold; drop exec to make it read-only",
+                )
+            else:
+                self.plan.task["readonly_root_filesystem"] = storage["readonly_fs"] is True
         self.used.add(("storage", "ephemeral"))
         for key in storage:
             if key == "volumes":
@@ -1006,6 +1016,8 @@ def _scheduler_expression(schedule: str, mapper: _Mapper) -> str:
 
 
 def _scalar_text(value: Any) -> str:
+    if isinstance(value, Code):
+        return value
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
@@ -1027,8 +1039,9 @@ _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
 def _interpolate(node: Any, known: dict[str, str], shell: set[str]) -> Any:
-    """Copilot's ``${VAR}``: its own variables become their values; any other is read from
-    the deploying shell's environment, as Copilot did (``os.environ[...]`` in the app)."""
+    """Copilot's ``${VAR}``: the application and service names become their values, the
+    environment name the generated code's ``environment``, and any other variable is read from
+    the deploying shell's environment, as Copilot did (``os.environ[...]``)."""
     if isinstance(node, dict):
         return {key: _interpolate(value, known, shell) for key, value in node.items()}
     if isinstance(node, list):
@@ -1036,20 +1049,27 @@ def _interpolate(node: Any, known: dict[str, str], shell: set[str]) -> Any:
     if not isinstance(node, str) or "${" not in node:
         return node
     text = _VARIABLE.sub(lambda m: known.get(m.group(1), m.group(0)), node)
-    names = [m.group(1) for m in _VARIABLE.finditer(text)]
-    if not names:
+    matches = list(_VARIABLE.finditer(text))
+    if not matches:
         return text
-    shell.update(names)
     parts = []
     position = 0
-    for match in _VARIABLE.finditer(text):
-        literal = text[position : match.start()].replace("{", "{{").replace("}", "}}")
-        parts.append(literal + f"{{os.environ[{match.group(1)!r}]}}")
+    for match in matches:
+        name = match.group(1)
+        if name == "COPILOT_ENVIRONMENT_NAME":
+            expression = "environment"
+        else:
+            shell.add(name)
+            expression = f"os.environ[{name!r}]"
+        if len(matches) == 1 and text == match.group(0):
+            return Code(expression)
+        parts.append(text[position : match.start()].replace("{", "{{").replace("}", "}}"))
+        parts.append(f"{{{expression}}}")
         position = match.end()
     parts.append(text[position:].replace("{", "{{").replace("}", "}}"))
-    if len(names) == 1 and text == f"${{{names[0]}}}":
-        return Code(f"os.environ[{names[0]!r}]")
-    return Code("f" + repr("".join(parts)).replace("\\'", "'"))
+    body = "".join(parts)
+    quote = '"' if '"' not in body else "'"
+    return Code(f"f{quote}{body}{quote}")
 
 
 _ECR = re.compile(

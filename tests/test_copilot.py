@@ -1,0 +1,337 @@
+"""`fargate-constructs copilot import`: the fixture workspace (tests/fixtures/copilot/shop, written
+from Copilot's documented manifest specification) converts, each documented key has its effect
+in the synthesized templates, the report lists every key that did not map, and bad input gives
+one-line errors with exit code 2."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk.assertions import Template
+
+from fargate_constructs import check
+from fargate_constructs.cli import main
+from fargate_constructs.copilot import import_workspace
+from fargate_constructs.copilot.manifest import read_manifest
+
+from .harness import REPO_ROOT, cdk_json_context, cfn_lint, nag_findings, synth_warnings
+
+SHOP = REPO_ROOT / "tests" / "fixtures" / "copilot" / "shop"
+
+
+@dataclass
+class Imported:
+    out: Path
+    source: str
+    report: str
+    app: App
+    stacks: dict[str, Stack]
+    templates: dict[str, dict[str, Any]]
+
+    def resources(self, stack: str, resource_type: str) -> list[dict[str, Any]]:
+        return [
+            resource["Properties"]
+            for resource in self.templates[stack]["Resources"].values()
+            if resource["Type"] == resource_type
+        ]
+
+    def container(self, stack: str, name: str = "app") -> dict[str, Any]:
+        [task] = self.resources(stack, "AWS::ECS::TaskDefinition")
+        [container] = [c for c in task["ContainerDefinitions"] if c["Name"] == name]
+        return container
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    out = tmp_path_factory.mktemp("shop-cdk")
+    import_workspace(SHOP, out)
+    spec = importlib.util.spec_from_file_location("shop_app", out / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    context = json.loads((out / "cdk.json").read_text())["context"]
+    app = App(context=context, outdir=str(out / "cdk.out"))
+    stacks = module.build(app)
+    check(app)
+    templates = {name: Template.from_stack(stack).to_json() for name, stack in stacks.items()}
+    return Imported(
+        out,
+        (out / "app.py").read_text(),
+        (out / "MIGRATION.md").read_text(),
+        app,
+        stacks,
+        templates,
+    )
+
+
+def test_one_platform_and_one_stack_per_service_per_environment(imported: Imported) -> None:
+    assert sorted(imported.stacks) == [
+        "shop-prod", "shop-prod-frontend", "shop-prod-mailer", "shop-prod-nightly",
+        "shop-prod-orders", "shop-test", "shop-test-frontend", "shop-test-mailer",
+        "shop-test-nightly", "shop-test-orders",
+    ]  # fmt: skip
+
+
+def test_the_generated_app_passes_the_packs_and_lint(imported: Imported) -> None:
+    assert synth_warnings(imported.app) == []
+    for name, stack in imported.stacks.items():
+        assert nag_findings(stack) == [], name
+        assert cfn_lint(imported.templates[name]) == [], name
+
+
+def test_the_generated_code_is_formatted_and_typed(imported: Imported) -> None:
+    ruff = shutil.which("ruff")
+    assert ruff is not None
+    formatted = subprocess.run(
+        [ruff, "format", "--check", "--line-length", "100", str(imported.out / "app.py")],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert formatted.returncode == 0, formatted.stdout + formatted.stderr
+    assert "class FrontendStack(Stack):" in imported.source  # the manifest's names
+    assert "cdk_json_context" not in imported.source
+
+
+def test_the_cdk_json_is_the_librarys(imported: Imported) -> None:
+    written = json.loads((imported.out / "cdk.json").read_text())
+    assert written["context"] == cdk_json_context()
+    assert written["app"] == "python3 app.py"
+
+
+def test_environment_manifests_shape_the_platform(imported: Imported) -> None:
+    [prod_vpc] = imported.resources("shop-prod", "AWS::EC2::VPC")
+    [test_vpc] = imported.resources("shop-test", "AWS::EC2::VPC")
+    assert (prod_vpc["CidrBlock"], test_vpc["CidrBlock"]) == ("10.8.0.0/16", "10.0.0.0/16")
+    prod = {
+        l_["Protocol"]
+        for l_ in imported.resources("shop-prod", "AWS::ElasticLoadBalancingV2::Listener")
+    }
+    test = {
+        l_["Protocol"]
+        for l_ in imported.resources("shop-test", "AWS::ElasticLoadBalancingV2::Listener")
+    }
+    assert "HTTPS" in prod  # http.public.certificates
+    assert test == {"HTTP"}  # Copilot served plain HTTP without a certificate
+    [namespace] = imported.resources("shop-prod", "AWS::ServiceDiscovery::HttpNamespace")
+    assert namespace["Name"] == "prod.shop.local"
+    assert imported.resources("shop-prod", "AWS::WAFv2::WebACL")
+
+
+def test_web_service_keys(imported: Imported) -> None:
+    container = imported.container("shop-test-frontend")
+    assert container["PortMappings"][0]["ContainerPort"] == 8080  # image.port
+    environment = {e["Name"]: e["Value"] for e in container["Environment"]}
+    assert environment["LOG_LEVEL"] == "info"  # variables
+    assert environment["STAGE"] == "test"  # ${COPILOT_ENVIRONMENT_NAME}
+    secrets = {s["Name"]: json.dumps(s["ValueFrom"]) for s in container["Secrets"]}
+    assert "/copilot/shop/test/secrets/session_key" in secrets["SESSION_KEY"]  # SSM name
+    assert "secret:shop/stripe" in secrets["STRIPE_KEY"]  # secretsmanager + json key
+    assert ":api_key::" in secrets["STRIPE_KEY"]
+    assert container["ReadonlyRootFilesystem"] is False  # exec wins over readonly_fs
+    [task] = imported.resources("shop-test-frontend", "AWS::ECS::TaskDefinition")
+    assert task["RuntimePlatform"]["CpuArchitecture"] == "ARM64"  # platform
+    assert (task["Cpu"], task["Memory"]) == ("512", "1024")  # cpu, memory
+    assert {c["Name"] for c in task["ContainerDefinitions"]} == {"app", "nginx"}  # sidecars
+    [log_group] = imported.resources("shop-test-frontend", "AWS::Logs::LogGroup")
+    assert log_group["RetentionInDays"] == 30  # logging.retention
+    [service] = imported.resources("shop-test-frontend", "AWS::ECS::Service")
+    assert service["EnableExecuteCommand"] is True  # exec
+    assert service["DesiredCount"] == 1  # count
+    assert service["HealthCheckGracePeriodSeconds"] == 60  # http.healthcheck.grace_period
+    [group] = imported.resources("shop-test-frontend", "AWS::ElasticLoadBalancingV2::TargetGroup")
+    assert group["HealthCheckPath"] == "/healthz"
+    assert group["Matcher"] == {"HttpCode": "200,301"}
+    assert (group["HealthyThresholdCount"], group["UnhealthyThresholdCount"]) == (3, 2)
+    assert (group["HealthCheckIntervalSeconds"], group["HealthCheckTimeoutSeconds"]) == (15, 10)
+    attributes = {a["Key"]: a["Value"] for a in group["TargetGroupAttributes"]}
+    assert attributes["deregistration_delay.timeout_seconds"] == "20"
+    assert attributes["stickiness.enabled"] == "true"
+    [rule] = imported.resources("shop-test-frontend", "AWS::ElasticLoadBalancingV2::ListenerRule")
+    fields = {c["Field"]: c for c in rule["Conditions"]}
+    assert fields["host-header"]["HostHeaderConfig"]["Values"] == ["shop.example.com"]  # alias
+    assert fields["path-pattern"]["PathPatternConfig"]["Values"] == ["/*"]  # http.path
+    [topic] = imported.resources("shop-test-frontend", "AWS::SNS::Topic")  # publish
+    assert "KmsMasterKeyId" in topic
+
+
+def test_environment_overrides(imported: Imported) -> None:
+    [service] = imported.resources("shop-prod-frontend", "AWS::ECS::Service")
+    assert "DesiredCount" not in service
+    [target] = imported.resources(
+        "shop-prod-frontend", "AWS::ApplicationAutoScaling::ScalableTarget"
+    )
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (2, 10)  # count.range
+    policies = imported.resources(
+        "shop-prod-frontend", "AWS::ApplicationAutoScaling::ScalingPolicy"
+    )
+    metrics = sorted(
+        p["TargetTrackingScalingPolicyConfiguration"]["PredefinedMetricSpecification"][
+            "PredefinedMetricType"
+        ]
+        for p in policies
+    )
+    assert metrics == ["ALBRequestCountPerTarget", "ECSServiceAverageCPUUtilization"]
+    prod_env = {
+        e["Name"]: e["Value"] for e in imported.container("shop-prod-frontend")["Environment"]
+    }
+    assert prod_env["STAGE"] == "prod"
+    assert (
+        imported.resources("shop-test-frontend", "AWS::ApplicationAutoScaling::ScalableTarget")
+        == []
+    )
+
+
+def test_backend_service_keys(imported: Imported) -> None:
+    container = imported.container("shop-test-orders")
+    assert container["Command"] == ["python", "-m", "http.server", "8080"]  # command
+    assert container["HealthCheck"]["Retries"] == 2  # image.healthcheck
+    assert container["HealthCheck"]["StartPeriod"] == 30
+    [service] = imported.resources("shop-test-orders", "AWS::ECS::Service")
+    strategy = {s["CapacityProvider"]: s for s in service["CapacityProviderStrategy"]}
+    assert strategy["FARGATE"]["Base"] == 1  # count.range.spot_from: 2
+    assert strategy["FARGATE_SPOT"]["Weight"] == 1
+    assert service["DeploymentConfiguration"]["MinimumHealthyPercent"] == 0  # rolling: recreate
+    assert service["DeploymentConfiguration"]["MaximumPercent"] == 100
+    connect = service["ServiceConnectConfiguration"]["Services"][0]  # network.connect.alias
+    assert connect["DiscoveryName"] == "orders"
+    assert service.get("LoadBalancers", []) == []
+    ingress = imported.resources("shop-test-frontend", "AWS::EC2::SecurityGroupIngress")
+    # The frontend's ORDERS_URL names orders: it may call exactly orders' port.
+    assert [(rule["FromPort"], rule["ToPort"]) for rule in ingress] == [(8080, 8080)]
+
+
+def test_worker_keys(imported: Imported) -> None:
+    [queue, dead_letters] = sorted(
+        imported.resources("shop-test-mailer", "AWS::SQS::Queue"),
+        key=lambda q: "RedrivePolicy" in q,
+        reverse=True,
+    )
+    assert queue["VisibilityTimeout"] == 120  # subscribe.queue.timeout
+    assert queue["MessageRetentionPeriod"] == 96 * 3600  # subscribe.queue.retention
+    assert queue["RedrivePolicy"]["maxReceiveCount"] == 3  # dead_letter.tries
+    assert "KmsMasterKeyId" in dead_letters
+    [subscription] = imported.resources("shop-test-mailer", "AWS::SNS::Subscription")
+    assert subscription["FilterPolicy"] == {"event": ["placed"]}  # subscribe.topics
+    [target] = imported.resources("shop-test-mailer", "AWS::ApplicationAutoScaling::ScalableTarget")
+    assert (target["MinCapacity"], target["MaxCapacity"]) == (0, 5)
+    [tracking] = [
+        p["TargetTrackingScalingPolicyConfiguration"]
+        for p in imported.resources(
+            "shop-test-mailer", "AWS::ApplicationAutoScaling::ScalingPolicy"
+        )
+        if p["PolicyType"] == "TargetTrackingScaling"
+    ]
+    assert tracking["TargetValue"] == 240  # queue_delay: 60 s / 0.25 s per message
+
+
+def test_scheduled_job_keys(imported: Imported) -> None:
+    [schedule] = imported.resources("shop-test-nightly", "AWS::Scheduler::Schedule")
+    assert schedule["ScheduleExpression"] == "cron(0 0 * * ? *)"  # on.schedule @daily
+    container = imported.container("shop-test-nightly")
+    assert "123456789012.dkr.ecr.eu-west-1." in json.dumps(container["Image"])
+    assert "Environment" not in container  # the !Sub value was dropped and reported
+    [policy] = [
+        p for p in imported.resources("shop-test-nightly", "AWS::IAM::ManagedPolicy")
+        if "ecr:BatchGetImage" in json.dumps(p)
+    ]  # fmt: skip
+    assert "repository/shop/report" in json.dumps(policy)  # pull granted on exactly the repo
+
+
+def test_the_report_lists_every_key_that_did_not_map(imported: Imported) -> None:
+    report = imported.report
+    for row in (
+        "| 17 | `http.alias` | host_headers=['shop.example.com'] |",
+        "| 65 | `environments.prod.variabels` | ignored | not a Copilot key (typo of "
+        "'variables'?) |",
+        "| 46 | `storage.readonly_fs` | root filesystem writable |",
+        "| 31 | `entrypoint` | not mapped |",
+        "| 32 | `env_file` | not mapped |",
+        "| 7 | `retries` | not mapped |",
+        "| 8 | `timeout` | not mapped |",
+        "| 16 | `variables.BUCKET` | left out | CloudFormation tag !Sub ${AWS::StackName}-reports",
+        "Not converted: it runs on AWS App Runner, not ECS",
+    ):
+        assert row in report, row
+    assert "## mailer (Worker Service, `copilot/mailer/manifest.yml`)\n\nEvery key converted." in (
+        report
+    )
+
+
+def test_yaml_12_keeps_on_and_yes(tmp_path: Path) -> None:
+    file = tmp_path / "manifest.yml"
+    file.write_text("name: job\ntype: Scheduled Job\non:\n  schedule: '@hourly'\nflag: yes\n")
+    manifest = read_manifest(file, tmp_path)
+    assert manifest.data["on"] == {"schedule": "@hourly"}
+    assert manifest.data["flag"] == "yes"
+
+
+def _workspace(tmp_path: Path, **manifests: str) -> Path:
+    for name, text in manifests.items():
+        folder = tmp_path / "ws" / "copilot" / name
+        folder.mkdir(parents=True)
+        (folder / "manifest.yml").write_text(text)
+    return tmp_path / "ws"
+
+
+WEB = "name: web\ntype: Backend Service\nimage:\n  location: nginx:1.27\n"
+
+
+@pytest.mark.parametrize(
+    ("manifests", "expected"),
+    [
+        ({"api": "name: api\ntype: Backend Service\ncpu: 300\nimage:\n  location: nginx\n"},
+         "copilot/api/manifest.yml:3: key 'cpu' is 300; Fargate CPU units are 256, 512, "
+         "1024, 2048, 4096, 8192, 16384; nearest: 256"),
+        ({"api": "name: api\nimage:\n  location: nginx\n"},
+         "copilot/api/manifest.yml: key 'type' missing"),
+        ({"api": "name: api\ntype: Lambda Service\n"},
+         "copilot/api/manifest.yml:2: key 'type' is 'Lambda Service'; Copilot's types are"),
+        ({"api": "name: api\ntype: [unclosed\n"}, "copilot/api/manifest.yml:3: invalid YAML"),
+        ({"api": "- just\n- a list\n"}, "copilot/api/manifest.yml: not a Copilot manifest"),
+        ({"api": "name: api\ntype: Scheduled Job\non:\n  schedule: every day\n"
+                 "image:\n  location: x\n"},
+         "copilot/api/manifest.yml:4: key 'on.schedule' is 'every day'"),
+    ],
+)  # fmt: skip
+def test_bad_manifests_are_one_line_errors_and_the_rest_converts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], manifests: dict[str, str], expected: str
+) -> None:
+    workspace = _workspace(tmp_path, web=WEB, **manifests)
+    out = tmp_path / "out"
+    assert main(["copilot", "import", str(workspace), "--out", str(out)]) == 2
+    captured = capsys.readouterr()
+    [error] = captured.err.splitlines()
+    assert error.startswith("fargate-constructs: error: ")
+    assert expected in error
+    assert "Traceback" not in captured.err
+    assert "1 of " in captured.out  # web still converted
+    assert "class WebStack(Stack):" in (out / "app.py").read_text()
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [("missing", "missing: no such directory"), ("file.txt", "not a directory")],
+)
+def test_missing_or_wrong_directory(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str, expected: str
+) -> None:
+    (tmp_path / "file.txt").write_text("x")
+    assert main(["copilot", "import", str(tmp_path / path), "--out", str(tmp_path / "o")]) == 2
+    [error] = capsys.readouterr().err.splitlines()
+    assert expected in error
+
+
+def test_an_empty_workspace_says_what_it_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "copilot").mkdir()
+    assert main(["copilot", "import", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
+    assert "no manifests (expected copilot/<service>/manifest.yml)" in capsys.readouterr().err
