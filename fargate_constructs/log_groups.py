@@ -13,6 +13,13 @@ from .compliance import CROSS_STACK_LOG_KEY, acknowledge
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
 
+def create_key(scope: Construct, id: str, *, description: str) -> kms.Key:
+    """A rotating customer-managed KMS key whose grants only AWS services may create."""
+    key = kms.Key(scope, id, description=description, enable_key_rotation=True)
+    limit_grants_to_aws_services(key)
+    return key
+
+
 def create_log_key(scope: Construct, id: str) -> kms.Key:
     """A rotating KMS key that CloudWatch Logs may use, but only for log groups of this
     account and region (the encryption-context condition AWS documents for log groups)."""
@@ -47,6 +54,7 @@ def create_log_key(scope: Construct, id: str) -> kms.Key:
             },
         )
     )
+    # After the statement above, so existing key policies keep their order.
     limit_grants_to_aws_services(key)
     return key
 

@@ -11,7 +11,6 @@ from typing import Any
 
 from aws_cdk import Duration
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as sns_subscriptions
 from aws_cdk import aws_sqs as sqs
@@ -22,7 +21,7 @@ from .cluster import NetworkedCluster
 from .compliance import QUEUE_URL_VARIABLE, acknowledge
 from .durations import DurationLike, as_timedelta, check_seconds
 from .errors import InvalidParameterError
-from .log_groups import limit_grants_to_aws_services
+from .log_groups import create_key
 from .scaling import AutoScaling, BacklogTracking
 from .service import FargateService
 from .task import FargateTaskWithRoles
@@ -145,10 +144,7 @@ class QueueWorker(Construct):
         super().__init__(scope, id)
         self.task = task
 
-        self.key = kms.Key(
-            self, "Key", enable_key_rotation=True, description=f"{self.node.path} queue"
-        )
-        limit_grants_to_aws_services(self.key)
+        self.key = create_key(self, "Key", description=f"{self.node.path} queue")
         self.dead_letter_queue = sqs.Queue(
             self,
             "DeadLetterQueue",
@@ -232,10 +228,7 @@ class PublishedTopic(Construct):
                     "a list of grantees (FargateTaskWithRoles, iam.Role, ...)",
                 )
         super().__init__(scope, id)
-        self.key = kms.Key(
-            self, "Key", enable_key_rotation=True, description=f"{self.node.path} topic"
-        )
-        limit_grants_to_aws_services(self.key)
+        self.key = create_key(self, "Key", description=f"{self.node.path} topic")
         self.topic = sns.Topic(
             self,
             "Topic",
