@@ -36,7 +36,7 @@ MAX_FILTER_ATTRIBUTES = 5  # SNS's limit of attribute names in one filter policy
 class Subscription:
     """Deliver ``topic``'s messages to the worker's queue.
 
-    :param topic: the SNS topic (any stack; e.g. a :class:`PublishedTopic`'s ``topic``).
+    :param topic: the SNS topic (any stack), or a :class:`PublishedTopic`.
     :param filter_policy: SNS filter policy on message attributes, as SNS's JSON, e.g.
         ``{"event": ["order-placed"]}`` (default: every message).
     :param raw_message_delivery: deliver the message body as sent, without SNS's JSON envelope
@@ -48,9 +48,20 @@ class Subscription:
     raw_message_delivery: bool = True
 
     def __post_init__(self) -> None:
+        published = getattr(self.topic, "topic", None)
+        if hasattr(published, "topic_arn"):  # a PublishedTopic: its topic
+            object.__setattr__(self, "topic", published)
         if not hasattr(self.topic, "topic_arn"):
             raise InvalidParameterError(
                 "topic", type(self.topic).__name__, "an sns.ITopic (e.g. PublishedTopic.topic)"
+            )
+        if getattr(self.topic, "fifo", False) is True:
+            raise InvalidParameterError(
+                "topic",
+                "a FIFO topic",
+                "a standard topic: SNS FIFO topics deliver only to FIFO queues, and the "
+                "worker's queue is a standard one",
+                nearest="PublishedTopic(..., fifo=False)",
             )
         if self.filter_policy is not None:
             _check_filter_policy(self.filter_policy)

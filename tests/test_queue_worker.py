@@ -45,9 +45,7 @@ class Synthesized:
             "Mailer",
             cluster=net,
             task=_task(self.stack, net, "MailerTask"),
-            subscriptions=[
-                Subscription(self.topic.topic, filter_policy={"event": ["order-placed"]})
-            ],
+            subscriptions=[Subscription(self.topic, filter_policy={"event": ["order-placed"]})],
             capacity=Capacity.spot(on_demand_base=0),
         )
         synth(self.app)
@@ -296,6 +294,10 @@ def test_bad_input_fails_at_synth_with_the_fix(props: dict[str, Any], expected: 
             ["topic=", "sns.ITopic"],
         ),
         (lambda: Subscription(_topic(), filter_policy={"event": "placed"}), ["non-empty list"]),
+        (
+            lambda: Subscription(PublishedTopic(Stack(make_app(), "F"), "Topic", fifo=True)),
+            ["FIFO topics deliver only to FIFO queues", "fifo=False"],
+        ),
         (
             lambda: Subscription(_topic(), filter_policy={str(i): ["x"] for i in range(6)}),
             ["at most 5 attribute names"],
