@@ -81,3 +81,14 @@ def test_wheel_installs_and_synthesizes_a_consumer_app(tmp_path: Path) -> None:
     installed = _run([str(python), "-c", listing])
     assert "py.typed" in installed.stdout
     assert "prices.json" in installed.stdout
+
+    # The Copilot import from the installed command: its cdk.json comes from package data, and
+    # the generated app synthesizes against the installed wheel.
+    converted = tmp_path / "shop-cdk"
+    fixture = REPO_ROOT / "tests" / "fixtures" / "copilot" / "shop"
+    _run([str(venv / "bin" / "fargate-constructs"), "copilot", "import", str(fixture),
+          "--out", str(converted)], env=env)  # fmt: skip
+    assert json.loads((converted / "cdk.json").read_text())["context"]
+    outdir = {"CDK_OUTDIR": str(converted / "cdk.out")}  # as `cdk synth` would set it
+    _run([str(python), "app.py"], cwd=converted, env={**env, **outdir})
+    assert (converted / "cdk.out" / "shop-prod-frontend.template.json").exists()
