@@ -75,9 +75,9 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
 
 def test_one_platform_and_one_stack_per_service_per_environment(imported: Imported) -> None:
     assert sorted(imported.stacks) == [
-        "shop-prod", "shop-prod-frontend", "shop-prod-mailer", "shop-prod-nightly",
-        "shop-prod-orders", "shop-test", "shop-test-frontend", "shop-test-mailer",
-        "shop-test-nightly", "shop-test-orders",
+        "shop-prod", "shop-prod-broker", "shop-prod-frontend", "shop-prod-mailer",
+        "shop-prod-nightly", "shop-prod-orders", "shop-test", "shop-test-broker",
+        "shop-test-frontend", "shop-test-mailer", "shop-test-nightly", "shop-test-orders",
     ]  # fmt: skip
 
 
@@ -206,6 +206,19 @@ def test_backend_service_keys(imported: Imported) -> None:
     ingress = imported.resources("shop-test-frontend", "AWS::EC2::SecurityGroupIngress")
     # The frontend's ORDERS_URL names orders: it may call exactly orders' port.
     assert [(rule["FromPort"], rule["ToPort"]) for rule in ingress] == [(8080, 8080)]
+
+
+def test_network_load_balancer_keys(imported: Imported) -> None:
+    [listener] = imported.resources("shop-test-broker", "AWS::ElasticLoadBalancingV2::Listener")
+    assert (listener["Protocol"], listener["Port"]) == ("TCP", 1883)  # nlb.port 1883/tcp
+    [group] = imported.resources("shop-test-broker", "AWS::ElasticLoadBalancingV2::TargetGroup")
+    assert group["HealthyThresholdCount"] == 3  # nlb.healthcheck
+    assert group["HealthCheckIntervalSeconds"] == 10
+    [service] = imported.resources("shop-test-broker", "AWS::ECS::Service")
+    assert service["DesiredCount"] == 2
+    assert "## broker (Load Balanced Web Service, `copilot/broker/manifest.yml`)\n\nEvery key " in (
+        imported.report
+    )
 
 
 def test_worker_keys(imported: Imported) -> None:

@@ -453,7 +453,8 @@ class _Mapper:
     def _http(self) -> None:
         http = self.get("http")
         if http is False or http is None:
-            self.note(("http",), "no load balancer", "http: false makes it a backend service")
+            if self.data.get("nlb") is None:
+                self.note(("http",), "no load balancer", "http: false makes it a backend service")
             self.plan.kind = "backend"
             return
         if not isinstance(http, dict):
@@ -518,6 +519,10 @@ class _Mapper:
                 "needs a certificate for these names (platform stack) and DNS records "
                 "pointing at it (Domain(...) or your DNS)",
             )
+        if "targetContainer" in settings and "target_container" not in settings:
+            # Copilot's older spelling, which it still accepted.
+            settings = {**settings, "target_container": settings["targetContainer"]}
+            self.used.add(("http", "targetContainer"))
         target = settings.get("target_container")
         if target is not None and target != self.plan.name:
             # Copilot names the main container after the service; here it is "app".
@@ -565,6 +570,7 @@ class _Mapper:
                 "version",
                 "hosted_zone",
                 "allowed_source_ips",
+                "targetContainer",
             ):
                 prefix = ("http", "public") if public else ("http",)
                 self.note(
@@ -796,13 +802,47 @@ class _Mapper:
             self.plan.names.add("Capacity")
 
     def _nlb(self) -> None:
-        if self.get("nlb") is not None:
+        nlb = self.get("nlb")
+        if nlb is None:
+            return
+        port_text = str(nlb.get("port", "")) if isinstance(nlb, dict) else ""
+        match = re.fullmatch(r"(\d+)(?:/(tcp|udp|tls|tcp_udp))?", port_text.lower())
+        if (
+            self.plan.route is not None
+            or match is None
+            or match.group(2) in ("tls", "udp", "tcp_udp")
+        ):
             self.note(
                 ("nlb",),
                 "not mapped",
-                "give the service load_balancer="
-                "NetworkLoadBalancer(protocol=..., port=...) instead of the ALB route",
+                "a service has one load balancer here: give it load_balancer="
+                "NetworkLoadBalancer(protocol=..., port=...) instead of the ALB route"
+                + (" (TLS needs certificate=, UDP a TCP health_check_port=)" if match else ""),
             )
+            return
+        args = [f"port={int(match.group(1))}"]
+        check = nlb.get("healthcheck") if isinstance(nlb, dict) else None
+        if isinstance(check, dict):
+            for key, name in (
+                ("healthy_threshold", "healthy_threshold"),
+                ("unhealthy_threshold", "unhealthy_threshold"),
+                ("port", "health_check_port"),
+            ):
+                if isinstance(check.get(key), int):
+                    args.append(f"{name}={check[key]}")
+            for key, name in (
+                ("interval", "health_check_interval"),
+                ("timeout", "health_check_timeout"),
+            ):
+                if key in check:
+                    args.append(
+                        f"{name}={_duration(check[key], ('nlb', 'healthcheck', key), self)}"
+                    )
+        for key in nlb if isinstance(nlb, dict) else ():
+            if key not in ("port", "healthcheck"):
+                self.note(("nlb", key), "not mapped", "set it on NetworkLoadBalancer(...)")
+        self.plan.service["load_balancer"] = Code(f"NetworkLoadBalancer({', '.join(args)})")
+        self.plan.names.add("NetworkLoadBalancer")
 
     def _publish(self) -> None:
         publish = self.get("publish")
