@@ -21,10 +21,12 @@ help:
 	@echo "              and the Copilot import of tests/fixtures/copilot/shop through cdk synth"
 	@echo "make smoke  - cdk bootstrap + deploy app.py into a local moto server, read back with boto3"
 
+# uv resolves and installs the dev dependencies in about 10 s where pip takes about 80 s (a
+# third of a clean-clone `make test`); the package test still installs the wheel with pip.
 $(PY_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --quiet --upgrade pip
-	$(VENV)/bin/python -m pip install --quiet -e '.[dev]'
+	$(VENV)/bin/python -m pip install --quiet 'uv==0.13.*'
+	$(VENV)/bin/uv pip install --quiet --python $(VENV)/bin/python -e '.[dev]'
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
