@@ -526,6 +526,13 @@ def _check_scaling(
 ) -> None:
     if scaling is None:
         return
+    if scaling.backlog_tracking is not None and scaling.backlog_tracking.queue is None:
+        raise InvalidParameterError(
+            "BacklogTracking.queue",
+            None,
+            "the queue whose backlog to track (QueueWorker fills in its own)",
+            nearest="BacklogTracking(queue=my_queue, backlog_per_task=10)",
+        )
     if scaling.backlog_tracking is not None and not cluster.container_insights:
         raise InvalidParameterError(
             "cluster",

@@ -346,6 +346,13 @@ def test_missing_or_wrong_directory(
     assert expected in error
 
 
+def test_out_must_be_a_directory(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "taken").write_text("x")
+    assert main(["copilot", "import", str(SHOP), "--out", str(tmp_path / "taken")]) == 2
+    [error] = capsys.readouterr().err.splitlines()
+    assert error.endswith("taken: exists and is not a directory")
+
+
 def test_an_empty_workspace_says_what_it_expected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

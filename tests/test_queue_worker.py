@@ -13,6 +13,7 @@ from fargate_constructs import (
     AutoScaling,
     BacklogTracking,
     Capacity,
+    FargateService,
     FargateTaskWithRoles,
     InvalidParameterError,
     NetworkedCluster,
@@ -282,6 +283,19 @@ def test_bad_input_fails_at_synth_with_the_fix(props: dict[str, Any], expected: 
         _worker(**props)
     for text in expected:
         assert text in str(error.value)
+
+
+def test_backlog_tracking_needs_a_queue_outside_a_worker() -> None:
+    stack = Stack(make_app(), "S")
+    net = NetworkedCluster(stack, "Net")
+    with pytest.raises(InvalidParameterError, match=r"BacklogTracking\.queue=None"):
+        FargateService(
+            stack,
+            "Svc",
+            cluster=net,
+            task=_task(stack, net, "Task"),
+            scaling=AutoScaling(min_capacity=1, max_capacity=2, backlog_tracking=BacklogTracking()),
+        )
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,12 @@ def _cost(args: argparse.Namespace) -> int:
 
 def _copilot_import(args: argparse.Namespace) -> int:
     """Convert what converts; print one line per problem; exit 2 if anything failed."""
-    result = import_workspace(args.copilot_dir, args.out)
+    if args.out.exists() and not args.out.is_dir():
+        raise ManifestError(f"--out {args.out}: exists and is not a directory")
+    try:
+        result = import_workspace(args.copilot_dir, args.out)
+    except OSError as error:
+        raise ManifestError(f"{error.filename}: {error.strerror}") from None
     failed = [*result.errors]
     for service in result.services:
         failed += service.errors
