@@ -144,6 +144,14 @@ class _Mapper:
         line, key = self.where(path)
         self.plan.notes.append(Note(self.manifest.relative, line, key, done, todo))
 
+    def rest(
+        self, path: KeyPath, mapping: dict[str, Any], known: tuple[str, ...], done: str, todo: str
+    ) -> None:
+        """Report each key of ``mapping`` (at ``path``) that is not one of ``known``."""
+        for key in mapping:
+            if key not in known:
+                self.note((*path, key), done, todo)
+
     def fail(self, path: KeyPath, value: Any, allowed: str) -> MappingError:
         line, key = self.where(path)
         where = f"{self.manifest.relative}:{line}" if line else self.manifest.relative
@@ -713,13 +721,13 @@ class _Mapper:
                 if isinstance(topic, dict) and "name" in topic and "service" in topic:
                     policy = topic.get("filter_policy")
                     self.plan.subscribes.append((str(topic["service"]), str(topic["name"]), policy))
-                    for key in topic:
-                        if key not in ("name", "service", "filter_policy"):
-                            self.note(
-                                ("subscribe", "topics", key),
-                                "one queue for all topics",
-                                "a queue per topic is not built; the worker reads one",
-                            )
+                    self.rest(
+                        ("subscribe", "topics"),
+                        topic,
+                        ("name", "service", "filter_policy"),
+                        "one queue for all topics",
+                        "a queue per topic is not built; the worker reads one",
+                    )
             queue = subscribe.get("queue")
             if isinstance(queue, dict):
                 if "timeout" in queue:
@@ -733,13 +741,13 @@ class _Mapper:
                 tries = (queue.get("dead_letter") or {}).get("tries")
                 if isinstance(tries, int):
                     self.plan.service["max_receive_count"] = tries
-                for key in queue:
-                    if key not in ("timeout", "retention", "dead_letter"):
-                        self.note(
-                            ("subscribe", "queue", key),
-                            "not mapped",
-                            "set it on worker.queue's CfnQueue",
-                        )
+                self.rest(
+                    ("subscribe", "queue"),
+                    queue,
+                    ("timeout", "retention", "dead_letter"),
+                    "not mapped",
+                    "set it on worker.queue's CfnQueue",
+                )
         count = self.get("count")
         low, high = 0, 10
         backlog = 10
