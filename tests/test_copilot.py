@@ -271,6 +271,7 @@ def test_the_report_lists_every_key_that_did_not_map(imported: Imported) -> None
         "| 46 | `storage.readonly_fs` | root filesystem writable |",
         "| 31 | `entrypoint` | not mapped |",
         "| 32 | `env_file` | not mapped |",
+        "| 36 | `environments.staging` | not applied | no environment manifest named 'staging'",
         "| 7 | `retries` | not mapped |",
         "| 8 | `timeout` | not mapped |",
         "| 16 | `variables.BUCKET` | left out | CloudFormation tag !Sub ${AWS::StackName}-reports",

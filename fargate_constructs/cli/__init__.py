@@ -65,7 +65,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     copilot = commands.add_parser("copilot", help="migrate from AWS Copilot")
     copilot_commands = copilot.add_subparsers(
-        dest="copilot_command", required=True, parser_class=_Parser
+        metavar="import", dest="copilot_command", required=True, parser_class=_Parser
     )
     importer = copilot_commands.add_parser(
         "import", help="write a CDK app of this library from a Copilot workspace"

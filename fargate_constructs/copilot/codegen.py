@@ -66,6 +66,19 @@ def convert(workspace: Workspace) -> tuple[str, list[str], list[ServiceResult]]:
                 except MappingError as error:
                     if str(error) not in result.errors:
                         result.errors.append(str(error))
+            for name in manifest.environments():
+                if name not in environments:
+                    for plan in result.plans.values():
+                        plan.notes.append(
+                            Note(
+                                manifest.relative,
+                                manifest.lines.get(("environments", name)),
+                                f"environments.{name}",
+                                "not applied",
+                                f"no environment manifest named {name!r} "
+                                "(copilot/environments/<name>/manifest.yml) in this workspace",
+                            )
+                        )
         results.append(result)
     return app, environments, results
 
