@@ -7,6 +7,7 @@ Value objects hold ``timedelta``; :func:`as_timedelta` converts a ``Duration`` a
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, TypeAlias
 
@@ -88,6 +89,12 @@ def to_duration(value: DurationLike | None) -> Duration | None:
     """A held duration as the ``aws_cdk.Duration`` a construct takes (converted at the edge)."""
     if value is None:
         return None
+    return _seconds(held(value).total_seconds())
+
+
+@functools.lru_cache(maxsize=256)
+def _seconds(seconds: float) -> Duration:
+    # Durations are immutable values: one jsii object per length serves every construct.
     from aws_cdk import Duration
 
-    return Duration.seconds(held(value).total_seconds())
+    return Duration.seconds(seconds)

@@ -8,6 +8,7 @@ HTTPS with an ACM certificate, port 80 only redirects; plain HTTP needs ``allow_
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, fields
@@ -57,6 +58,7 @@ from .durations import (
     to_duration,
 )
 from .errors import InvalidParameterError
+from .scopes import stack_of
 from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
 
 HTTPS_PORT = 443
@@ -639,14 +641,20 @@ class SharedLoadBalancer(Construct):
             "NetworkConfiguration.AwsvpcConfiguration.SecurityGroups",
             [group.security_group_id for group in service.connections.security_groups],
         )
-        for group, other in ((self.security_group, tasks), (tasks, self.security_group)):
+        # aws-cdk-lib names those rules "<to|from> <peer unique id>:<port>" in each group; across
+        # stacks the remote one sits in the peer as "<unique id>:<port> <to|from>".
+        cross_stack = stack_of(tasks) is not stack_of(self)
+        for group, other, way in (
+            (self.security_group, tasks, "to"),
+            (tasks, self.security_group, "from"),
+        ):
             other_id = Names.unique_id(other)
-            for child in list(group.node.children):
-                generated = isinstance(
-                    child, ec2.CfnSecurityGroupIngress | ec2.CfnSecurityGroupEgress
-                )
-                if generated and other_id in child.node.id:
-                    group.node.try_remove_child(child.node.id)
+            node = group.node
+            candidates = [f"{way} {other_id}:{port}"]
+            if cross_stack:
+                candidates += [f"{other_id}:{port} to", f"{other_id}:{port} from"]
+            for rule_id in candidates:
+                node.try_remove_child(rule_id)
 
     @property
     def targets_security_group(self) -> ec2.SecurityGroup:
@@ -765,6 +773,15 @@ _ELB_ACCOUNTS_ID = "FargateConstructsElbLogAccounts"
 _ELB_LEGACY_REGION_ID = "FargateConstructsElbLegacyLogRegion"
 
 
+@functools.cache
+def _elb_log_accounts() -> dict[str, dict[str, str]]:
+    # aws-cdk-lib's region facts are fixed for the process: read them (two round trips to the
+    # jsii runtime per region) once, not once per stack.
+    return {
+        region.name: {"Account": region.elbv2_account or "none"} for region in RegionInfo.regions
+    }
+
+
 def _elb_log_account_root(stack: Stack) -> str:
     """ARN of ELB's log-delivery account in the deploy region (regions opened before August
     2022), else this account's root, which changes nothing; newer regions use the
@@ -774,10 +791,7 @@ def _elb_log_account_root(stack: Stack) -> str:
         mapping = CfnMapping(
             stack,
             _ELB_ACCOUNTS_ID,
-            mapping={
-                region.name: {"Account": region.elbv2_account or "none"}
-                for region in RegionInfo.regions
-            },
+            mapping=_elb_log_accounts(),
         )
         CfnCondition(
             stack,

@@ -40,6 +40,7 @@ from .load_balancer import (
 )
 from .network_load_balancer import NetworkLoadBalancer, ServiceNetworkLoadBalancer
 from .scaling import AutoScaling
+from .scopes import stack_of
 from .service_connect import (
     SERVICE_CONNECT_LOG_PREFIX,
     ServerEndpoint,
@@ -739,7 +740,7 @@ _SAME_PLACE: weakref.WeakKeyDictionary[Any, set[tuple[str, str]]] = weakref.Weak
 def _check_same_place(scope: Construct, parameter: str, other: Construct) -> None:
     """Cross-stack references work only within one app stage, account and region. Each pair
     of stacks is compared once per app (every lookup is a round trip to the jsii runtime)."""
-    here, there = Stack.of(scope), Stack.of(other)
+    here, there = stack_of(scope), stack_of(other)
     if here is there:
         return
     checked = _SAME_PLACE.setdefault(scope.node.root, set())

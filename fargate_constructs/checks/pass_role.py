@@ -17,6 +17,7 @@ from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
+from ..scopes import stack_of
 from . import register_check, skipped
 
 if TYPE_CHECKING:
@@ -65,13 +66,21 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
     managed: dict[tuple[str, str], tuple[list[dict[str, Any]], IConstruct]] = {}
     role_managed_refs: list[tuple[Stack, str, list[Any]]] = []
 
+    paths: dict[Stack, str] = {}
+
+    def path_of(stack: Stack) -> str:
+        # A stack's path is two round trips (node, path); ask once per stack.
+        if stack not in paths:
+            paths[stack] = stack.node.path
+        return paths[stack]
+
     def attach(
         stack: Stack, refs: list[Any], statements: list[dict[str, Any]], site: IConstruct
     ) -> None:
         for ref in refs:
-            key = f"{stack.node.path}:{json.dumps(ref, sort_keys=True)}"
+            key = f"{path_of(stack)}:{json.dumps(ref, sort_keys=True)}"
             identity = by_key[key]
-            identity.name = identity.name or _describe(stack, ref)
+            identity.name = identity.name or _describe(path_of(stack), ref)
             identity.stack = stack
             identity.statements.extend(statements)
             identity.grant_sites.append(site)
@@ -79,7 +88,7 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
     for construct in root.node.find_all():
         # One resolve per resource: each is a round trip to the jsii runtime.
         if isinstance(construct, iam.CfnPolicy | iam.CfnManagedPolicy):
-            stack = Stack.of(construct)
+            stack = stack_of(construct)
             # Unset values drop out of a resolved dict (in a list they would shift the rest).
             resolved = stack.resolve(
                 {
@@ -98,9 +107,9 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
             ]
             attach(stack, refs, statements, construct)
             if isinstance(construct, iam.CfnManagedPolicy):
-                managed[(stack.node.path, resolved["id"])] = (statements, construct)
+                managed[(path_of(stack), resolved["id"])] = (statements, construct)
         elif isinstance(construct, iam.CfnRole):
-            stack = Stack.of(construct)
+            stack = stack_of(construct)
             resolved = stack.resolve(
                 {
                     "id": construct.logical_id,
@@ -119,7 +128,7 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
             role_managed_refs.append((stack, json.dumps(own_ref), _as_list(resolved.get("arns"))))
 
     for role_stack, role_key, arns in role_managed_refs:
-        stack_path = role_stack.node.path
+        stack_path = path_of(role_stack)
         for arn in arns:
             if isinstance(arn, dict) and "Ref" in arn and (stack_path, arn["Ref"]) in managed:
                 statements, site = managed[(stack_path, arn["Ref"])]
@@ -132,9 +141,9 @@ def _identities(root: IConstruct) -> Iterator[_Identity]:
         yield identity
 
 
-def _describe(stack: Stack, ref: Any) -> str:
+def _describe(stack_path: str, ref: Any) -> str:
     if isinstance(ref, dict) and "Ref" in ref:
-        return f"{stack.node.path}/{ref['Ref']}"
+        return f"{stack_path}/{ref['Ref']}"
     return str(ref)
 
 
