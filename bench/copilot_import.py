@@ -25,6 +25,7 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -76,7 +77,7 @@ for line in sys.stdin:
 """
 
 
-def _workspace(manifest: Path, into: Path) -> Path | None:
+def _workspace(manifest: Path, into: Path) -> Path:
     workspace = into / manifest.stem
     try:
         parsed = read_manifest(manifest, manifest.parent)
@@ -124,7 +125,6 @@ def main() -> int:
     scratch = Path(tempfile.mkdtemp(prefix="copilot-bench-"))
     converted: dict[str, Path] = {}
     unmapped: collections.Counter[str] = collections.Counter()
-    unmapped_in: collections.Counter[str] = collections.Counter()
     types: collections.Counter[str] = collections.Counter()
     unsupported = 0
     failures: list[str] = []
@@ -132,7 +132,7 @@ def main() -> int:
         workspace = _workspace(file, scratch)
         out = scratch / "out" / file.stem
         try:
-            result = import_workspace(workspace, out)  # type: ignore[arg-type]
+            result = import_workspace(workspace, out)
         except ManifestError as error:
             failures.append(f"{file.name}: {error}")
             continue
@@ -148,14 +148,13 @@ def main() -> int:
                 )
                 keys.add(".".join(key.split(".")[:2]))
             unmapped.update(keys)
-            unmapped_in.update({k.split(".")[0] for k in keys})
         failures += [f"{file.name}: {e}" for e in result.errors]
         if result.converted:
             converted[file.name] = out
-    synthesized: dict[str, dict[str, object]] = {}
+    synthesized: dict[str, dict[str, Any]] = {}
     chunks = [list(converted.items())[i :: args.jobs] for i in range(args.jobs)]
 
-    def run(chunk: list[tuple[str, Path]]) -> list[tuple[str, dict[str, object]]]:
+    def run(chunk: list[tuple[str, Path]]) -> list[tuple[str, dict[str, Any]]]:
         if not chunk:
             return []
         process = subprocess.run(
@@ -178,7 +177,7 @@ def main() -> int:
     total = len(files)
     ok = [n for n, r in synthesized.items() if r.get("synthesized")]
     clean = [n for n in ok if not synthesized[n]["nag"] and not synthesized[n]["lint"]]
-    nag_rules = collections.Counter(rule for n in ok for rule in set(synthesized[n]["nag"]))  # type: ignore[arg-type]
+    nag_rules = collections.Counter(rule for n in ok for rule in set(synthesized[n]["nag"]))
     synth_errors = collections.Counter(
         str(r.get("error", ""))[:120] for r in synthesized.values() if not r.get("synthesized")
     )
@@ -202,8 +201,8 @@ def main() -> int:
             print(f"  {line}")
     if synth_errors:
         print("synthesis failures:")
-        for error, count in synth_errors.most_common(8):
-            print(f"  {count:3d}  {error}")
+        for message, count in synth_errors.most_common(8):
+            print(f"  {count:3d}  {message}")
     if nag_rules:
         print("cdk-nag rules still firing (apps):")
         for rule, count in nag_rules.most_common(8):

@@ -22,10 +22,11 @@ from .compliance import QUEUE_URL_VARIABLE, acknowledge
 from .durations import DurationLike, as_timedelta, check_seconds
 from .errors import InvalidParameterError
 from .log_groups import create_key
+from .queues import create_dead_letter_queue
 from .scaling import AutoScaling, BacklogTracking
 from .service import FargateService
 from .task import FargateTaskWithRoles
-from .validation import check_int_range, expect_instance, expect_str
+from .validation import check_int_range, expect_instance, expect_interface, expect_str
 
 DEFAULT_VISIBILITY_TIMEOUT = timedelta(minutes=5)
 DEFAULT_RETENTION = timedelta(days=4)
@@ -51,10 +52,7 @@ class Subscription:
         published = getattr(self.topic, "topic", None)
         if hasattr(published, "topic_arn"):  # a PublishedTopic: its topic
             object.__setattr__(self, "topic", published)
-        if not hasattr(self.topic, "topic_arn"):
-            raise InvalidParameterError(
-                "topic", type(self.topic).__name__, "an sns.ITopic (e.g. PublishedTopic.topic)"
-            )
+        expect_interface("topic", self.topic, "topic_arn", "an sns.ITopic or a PublishedTopic")
         if getattr(self.topic, "fifo", False) is True:
             raise InvalidParameterError(
                 "topic",
@@ -156,19 +154,7 @@ class QueueWorker(Construct):
         self.task = task
 
         self.key = create_key(self, "Key", description=f"{self.node.path} queue")
-        self.dead_letter_queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption_master_key=self.key,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            # Says which queues may use it (Control Tower's SQS.PR.1 wants this or a DLQ of its
-            # own). byQueue naming this worker's queue would be a cycle: that queue's redrive
-            # policy already names this one.
-            redrive_allow_policy=sqs.RedriveAllowPolicy(
-                redrive_permission=sqs.RedrivePermission.ALLOW_ALL
-            ),
-        )
+        self.dead_letter_queue = create_dead_letter_queue(self, "DeadLetterQueue", key=self.key)
         self.queue = sqs.Queue(
             self,
             "Queue",
@@ -232,12 +218,12 @@ class PublishedTopic(Construct):
         display_name: str | None = None,
     ) -> None:
         for publisher in publishers:
-            if not hasattr(publisher, "grant_principal"):
-                raise InvalidParameterError(
-                    "publishers",
-                    type(publisher).__name__,
-                    "a list of grantees (FargateTaskWithRoles, iam.Role, ...)",
-                )
+            expect_interface(
+                "publishers",
+                publisher,
+                "grant_principal",
+                "a list of grantees (FargateTaskWithRoles, iam.Role, ...)",
+            )
         super().__init__(scope, id)
         self.key = create_key(self, "Key", description=f"{self.node.path} topic")
         self.topic = sns.Topic(

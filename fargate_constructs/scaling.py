@@ -22,7 +22,7 @@ from aws_cdk import aws_sqs as sqs
 from .durations import DurationLike, check_seconds, held, normalize_durations, to_duration
 from .errors import InvalidParameterError
 from .schedules import check_schedule_expression
-from .validation import check_int_range, check_time_zone
+from .validation import check_int_range, check_time_zone, expect_interface
 
 MAX_TASKS_PER_SERVICE = 5000
 
@@ -196,8 +196,8 @@ class BacklogTracking:
 
     def __post_init__(self) -> None:
         check_int_range("backlog_per_task", self.backlog_per_task, 1, 1_000_000)
-        if self.queue is not None and not hasattr(self.queue, "queue_arn"):
-            raise InvalidParameterError("queue", type(self.queue).__name__, "an sqs.IQueue")
+        if self.queue is not None:
+            expect_interface("queue", self.queue, "queue_arn", "an sqs.IQueue")
         normalize_durations(self, "scale_in_cooldown", "scale_out_cooldown")
         _check_cooldown("scale_in_cooldown", self.scale_in_cooldown)
         _check_cooldown("scale_out_cooldown", self.scale_out_cooldown)
@@ -259,7 +259,7 @@ class BacklogTracking:
                 return_data=True,
             )
         )
-        policy = appscaling.CfnScalingPolicy(
+        appscaling.CfnScalingPolicy(
             scalable,
             "BacklogPerTask",
             policy_name=f"{Names.unique_id(scalable)}BacklogPerTask"[-256:],
@@ -274,7 +274,6 @@ class BacklogTracking:
                 scale_out_cooldown=int(held(self.scale_out_cooldown).total_seconds()),
             ),
         )
-        del policy
         if from_zero:
             scalable.scale_on_metric(
                 "StartFromZero",

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from aws_cdk import Duration
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
@@ -16,6 +15,7 @@ from .cluster import NetworkedCluster
 from .compliance import SCHEDULER_DEAD_LETTER_QUEUE, acknowledge
 from .durations import DurationLike, as_timedelta, check_seconds, describe
 from .errors import InvalidParameterError
+from .queues import create_dead_letter_queue
 from .roles import ManagedPolicyRole, account_service_principal
 from .schedules import check_schedule_expression
 from .task import FargateTaskWithRoles
@@ -177,18 +177,7 @@ class ScheduledTask(Construct):
             self.schedule.node.add_dependency(self.role.managed_policy)
 
     def _dead_letter_queue(self) -> sqs.Queue:
-        queue = sqs.Queue(
-            self,
-            "DeadLetterQueue",
-            encryption=sqs.QueueEncryption.SQS_MANAGED,
-            enforce_ssl=True,
-            retention_period=Duration.days(14),
-            # A dead-letter queue says which queues may use it, instead of having its own DLQ
-            # (Control Tower's SQS.PR.1; it refuses denyAll, so allowAll: no queue redrives here).
-            redrive_allow_policy=sqs.RedriveAllowPolicy(
-                redrive_permission=sqs.RedrivePermission.ALLOW_ALL
-            ),
-        )
+        queue = create_dead_letter_queue(self, "DeadLetterQueue", key=None)
         acknowledge(queue, SCHEDULER_DEAD_LETTER_QUEUE)
         return queue
 

@@ -18,7 +18,6 @@ from .manifest import DEFAULT_ENVIRONMENT, Manifest, Workspace
 from .mapping import UNSUPPORTED, MappingError, Note, ServicePlan, map_service, py
 
 INDENT = "    "
-LINE = 99
 
 
 @dataclass
@@ -162,6 +161,7 @@ class AppWriter:
         self.modules: set[str] = set()
         self.core: set[str] = {"App", "Duration", "Stack"}
         self.published: set[str] = set()
+        self.callees: dict[str, list[str]] = {}  # Service Connect calls, filled by order()
         self.stdlib: set[str] = set()
 
     # -- helpers --------------------------------------------------------------------------------
@@ -438,10 +438,6 @@ class AppWriter:
             lines.append(f"{INDENT * 2}servers[{name!r}] = self.service")
         return "\n".join(lines)
 
-    @property
-    def callees(self) -> dict[str, list[str]]:
-        return getattr(self, "_callees", {})
-
     def main(self) -> str:
         order = self.services
         web = [r.manifest.name for r in order if any(p.kind == "web" for p in r.plans.values())]
@@ -519,8 +515,7 @@ class AppWriter:
 
         for name in by_name:
             visit(name)
-        self._callees = callees
-        # Drop subscriptions to topics no converted service publishes.
+        self.callees = callees
         return [by_name[name] for name in ordered]
 
     def _modules_of(self, value: Any) -> None:

@@ -58,13 +58,6 @@ class Manifest:
     def type(self) -> str:
         return str(self.data["type"])
 
-    def line(self, path: KeyPath) -> int | None:
-        while path:
-            if path in self.lines:
-                return self.lines[path]
-            path = path[:-1]
-        return None
-
     def environments(self) -> dict[str, Any]:
         overrides = self.data.get("environments") or {}
         return overrides if isinstance(overrides, dict) else {}

@@ -36,7 +36,6 @@ SCHEMA_KEYS = {
     "logging", "observability", "storage", "deployment", "publish", "subscribe", "on",
     "retries", "timeout", "taskdef_overrides", "environments", "tags", "build",
 }  # fmt: skip
-COPILOT_HEALTH_DEFAULT = "/"
 LOG_RETENTION_DAYS = (
     1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
     2922, 3288, 3653,
@@ -99,8 +98,6 @@ class ServicePlan:
     port: int | None = None
     notes: list[Note] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # what app.py imports from fargate_constructs
-    shell_variables: set[str] = field(default_factory=set)  # ${VAR}s Copilot read at deploy
-    uses_asset: bool = False
 
 
 class _Mapper:
@@ -114,7 +111,6 @@ class _Mapper:
                 "COPILOT_APPLICATION_NAME": app,
                 "COPILOT_SERVICE_NAME": manifest.name,
             },
-            self.plan.shell_variables,
         )
 
     # -- reading -------------------------------------------------------------------------------
@@ -209,7 +205,6 @@ class _Mapper:
             )
         elif build:
             plan.task["image"] = _asset(build, self)
-            plan.uses_asset = True
         else:
             raise self.fail(("image",), image, "expected image.build or image.location")
         if isinstance(image, dict):
@@ -362,13 +357,13 @@ class _Mapper:
             days = min(LOG_RETENTION_DAYS, key=lambda d: (abs(d - retention), -d))
             self.plan.task["log_retention"] = Code(f"logs.RetentionDays.{RETENTION_NAMES[days]}")
             self.used.add(("logging", "retention"))
-        for key in logging:
-            if key != "retention":
-                self.note(
-                    ("logging", key),
-                    "not mapped",
-                    "FireLens log routing: pass log_router=FireLens(...) to FargateTaskWithRoles",
-                )
+        self.rest(
+            ("logging",),
+            logging,
+            ("retention",),
+            "not mapped",
+            "FireLens log routing: pass log_router=FireLens(...) to FargateTaskWithRoles",
+        )
 
     def _storage(self) -> None:
         # Copilot's root filesystems are writable unless readonly_fs; the library's default is
@@ -421,7 +416,6 @@ class _Mapper:
                 )
             elif isinstance(image, dict) and image.get("build"):
                 image_code = _asset(image["build"], self)
-                self.plan.uses_asset = True
             else:
                 self.note(
                     ("sidecars", name),
@@ -447,13 +441,13 @@ class _Mapper:
                 words = shlex.split(command) if isinstance(command, str) else command
                 args.append(f"command={py(tuple(words))}")
             containers.append(Code(f"Container({', '.join(args)})"))
-            for key in spec:
-                if key not in ("image", "port", "variables", "essential", "command"):
-                    self.note(
-                        ("sidecars", name, key),
-                        "not mapped",
-                        f"set it on Container({name!r}) by hand if the library supports it",
-                    )
+            self.rest(
+                ("sidecars", name),
+                spec,
+                ("image", "port", "variables", "essential", "command"),
+                "not mapped",
+                f"set it on Container({name!r}) by hand if the library supports it",
+            )
         if containers:
             self.plan.task["sidecars"] = containers
             self.plan.names.add("Container")
@@ -497,8 +491,10 @@ class _Mapper:
                 self.plan.service["health_check_grace_period"] = _duration(
                     check["grace_period"], ("http", "healthcheck", "grace_period"), self
                 )
-            for key in check:
-                if key not in (
+            self.rest(
+                ("http", "healthcheck"),
+                check,
+                (
                     "path",
                     "success_codes",
                     "healthy_threshold",
@@ -506,8 +502,10 @@ class _Mapper:
                     "interval",
                     "timeout",
                     "grace_period",
-                ):
-                    self.note(("http", "healthcheck", key), "not mapped", "set it on the route")
+                ),
+                "not mapped",
+                "set it on the route",
+            )
         self.used.add(("http", "healthcheck"))
         if "deregistration_delay" in settings:
             route["deregistration_delay"] = _duration(
@@ -694,9 +692,9 @@ class _Mapper:
                 "service.service.connections by hand, or express the traffic with "
                 "connects_to=/allow_from()",
             )
-        for key in vpc:
-            if key not in ("placement", "security_groups"):
-                self.note(("network", "vpc", key), "not mapped", "no equivalent")
+        self.rest(
+            ("network", "vpc"), vpc, ("placement", "security_groups"), "not mapped", "no equivalent"
+        )
 
     def _deployment(self) -> None:
         rolling = self.get("deployment", "rolling")
@@ -761,13 +759,13 @@ class _Mapper:
                 latency = _seconds(delay.get("acceptable_latency", "10m"), self)
                 per_message = _seconds(delay.get("msg_processing_time", "250ms"), self)
                 backlog = max(int(latency / max(per_message, 0.001)), 1)
-            for key in count:
-                if key not in ("range", "queue_delay"):
-                    self.note(
-                        ("count", key),
-                        "backlog-per-task scaling",
-                        "queue workers scale on backlog per task here",
-                    )
+            self.rest(
+                ("count",),
+                count,
+                ("range", "queue_delay"),
+                "backlog-per-task scaling",
+                "queue workers scale on backlog per task here",
+            )
         self.plan.service["scaling"] = Code(
             f"AutoScaling(min_capacity={low}, max_capacity={high}, "
             f"backlog_tracking=BacklogTracking(backlog_per_task={backlog}))"
@@ -846,9 +844,14 @@ class _Mapper:
                     args.append(
                         f"{name}={_duration(check[key], ('nlb', 'healthcheck', key), self)}"
                     )
-        for key in nlb if isinstance(nlb, dict) else ():
-            if key not in ("port", "healthcheck"):
-                self.note(("nlb", key), "not mapped", "set it on NetworkLoadBalancer(...)")
+        if isinstance(nlb, dict):
+            self.rest(
+                ("nlb",),
+                nlb,
+                ("port", "healthcheck"),
+                "not mapped",
+                "set it on NetworkLoadBalancer(...)",
+            )
         self.plan.service["load_balancer"] = Code(f"NetworkLoadBalancer({', '.join(args)})")
         self.plan.names.add("NetworkLoadBalancer")
 
@@ -936,9 +939,13 @@ def _asset(build: Any, mapper: _Mapper) -> Code:
         context = str(build.get("context") or _parent(dockerfile))
         args = build.get("args") or {}
         target = build.get("target")
-        for key in build:
-            if key not in ("dockerfile", "context", "args", "target"):
-                mapper.note(("image", "build", key), "not mapped", "set it on from_asset(...)")
+        mapper.rest(
+            ("image", "build"),
+            build,
+            ("dockerfile", "context", "args", "target"),
+            "not mapped",
+            "set it on from_asset(...)",
+        )
     else:
         raise mapper.fail(("image", "build"), build, "a Dockerfile path or a map")
     file = _relative_to(dockerfile, context)
@@ -1086,14 +1093,14 @@ def map_service(manifest: Manifest, environment: str, app: str = "app") -> Servi
 _VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def _interpolate(node: Any, known: dict[str, str], shell: set[str]) -> Any:
+def _interpolate(node: Any, known: dict[str, str]) -> Any:
     """Copilot's ``${VAR}``: the application and service names become their values, the
     environment name the generated code's ``environment``, and any other variable is read from
     the deploying shell's environment, as Copilot did (``os.environ[...]``)."""
     if isinstance(node, dict):
-        return {key: _interpolate(value, known, shell) for key, value in node.items()}
+        return {key: _interpolate(value, known) for key, value in node.items()}
     if isinstance(node, list):
-        return [_interpolate(item, known, shell) for item in node]
+        return [_interpolate(item, known) for item in node]
     if not isinstance(node, str) or "${" not in node:
         return node
     text = _VARIABLE.sub(lambda m: known.get(m.group(1), m.group(0)), node)
@@ -1107,7 +1114,6 @@ def _interpolate(node: Any, known: dict[str, str], shell: set[str]) -> Any:
         if name == "COPILOT_ENVIRONMENT_NAME":
             expression = "environment"
         else:
-            shell.add(name)
             expression = f"os.environ[{name!r}]"
         if len(matches) == 1 and text == match.group(0):
             return Code(expression)
