@@ -360,3 +360,75 @@ def test_an_empty_workspace_says_what_it_expected(
     (tmp_path / "copilot").mkdir()
     assert main(["copilot", "import", str(tmp_path), "--out", str(tmp_path / "o")]) == 2
     assert "no manifests (expected copilot/<service>/manifest.yml)" in capsys.readouterr().err
+
+
+def _plan(tmp_path: Path, text: str, environment: str = "test") -> Any:
+    from fargate_constructs.copilot.mapping import map_service
+
+    file = tmp_path / "manifest.yml"
+    file.write_text(text)
+    return map_service(read_manifest(file, tmp_path), environment, "shop")
+
+
+WEB_HEAD = (
+    "name: api\ntype: Load Balanced Web Service\nimage:\n  location: nginx:1.27\n  port: 80\n"
+)
+
+
+def test_copilots_older_target_container_spelling(tmp_path: Path) -> None:
+    sidecar = "sidecars:\n  proxy:\n    image: envoyproxy/envoy:v1.31\n    port: 9901\n"
+    own = _plan(tmp_path, WEB_HEAD + "http:\n  path: /\n  targetContainer: api\n")
+    assert "target_container" not in own.service  # Copilot's main container: here "app"
+    other = _plan(tmp_path, WEB_HEAD + sidecar + "http:\n  path: /\n  targetContainer: proxy\n")
+    assert other.service["target_container"] == "proxy"
+    assert not [note for note in other.notes if "targetContainer" in note.key]
+
+
+def test_shell_variables_are_read_from_the_deploying_environment(tmp_path: Path) -> None:
+    from fargate_constructs.copilot.mapping import py
+
+    plan = _plan(
+        tmp_path,
+        WEB_HEAD
+        + "variables:\n  TAG: ${IMAGE_TAG}\n  URL: https://${DOMAIN}/{x}/${COPILOT_ENVIRONMENT_NAME}\n",
+    )
+    environment = plan.task["environment"]
+    assert py(environment["TAG"]) == "os.environ['IMAGE_TAG']"
+    scope = {"os": __import__("os"), "environment": "test"}
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IMAGE_TAG", "v7")
+        patch.setenv("DOMAIN", "shop.example.com")
+        assert eval(py(environment["TAG"]), scope) == "v7"
+        assert eval(py(environment["URL"]), scope) == "https://shop.example.com/{x}/test"
+
+
+def test_service_connect_calls_both_ways_keep_one_and_report_the_other(
+    tmp_path: Path,
+) -> None:
+    def backend(name: str, calls: str) -> str:
+        return (
+            f"name: {name}\ntype: Backend Service\nimage:\n  location: nginx:1.27\n  port: 80\n"
+            f"network:\n  connect: true\nvariables:\n  PEER: http://{calls}:80\n"
+        )
+
+    workspace = _workspace(tmp_path, a=backend("a", "b"), b=backend("b", "a"))
+    result = import_workspace(workspace, tmp_path / "out")
+    source = (tmp_path / "out" / "app.py").read_text()
+    assert source.count("connects_to=") == 1  # both ways would be a cycle between stacks
+    report = (tmp_path / "out" / "MIGRATION.md").read_text()
+    assert "| `network.connect` | not granted | it calls" in report
+    assert len(result.converted) == 2
+
+
+def test_an_override_that_builds_constructs_builds_only_its_environments(
+    imported: Imported,
+) -> None:
+    secrets = {
+        env: {
+            s["Name"]: json.dumps(s["ValueFrom"])
+            for s in imported.container(f"shop-{env}-frontend")["Secrets"]
+        }
+        for env in ("test", "prod")
+    }
+    assert "/shop/prod/session_key" in secrets["prod"]["SESSION_KEY"]
+    assert "/copilot/shop/test/secrets/session_key" in secrets["test"]["SESSION_KEY"]
