@@ -20,9 +20,10 @@ DurationLike: TypeAlias = "timedelta | Duration"
 """What a duration parameter accepts: a ``datetime.timedelta`` or an ``aws_cdk.Duration``."""
 
 
-def as_timedelta(parameter: str, value: Any) -> timedelta:
+def as_timedelta(parameter: str, value: Any, *, unit: str = "seconds") -> timedelta:
     """``value`` as a ``timedelta``; an ``aws_cdk.Duration`` is converted, anything else is an
-    :class:`InvalidParameterError` naming ``parameter``."""
+    :class:`InvalidParameterError` naming ``parameter`` (a bare number is suggested back as a
+    ``Duration`` of ``unit``, the unit the parameter is counted in)."""
     if isinstance(value, timedelta):
         return value
     if type(value).__name__ == "Duration" and hasattr(value, "to_seconds"):
@@ -35,11 +36,12 @@ def as_timedelta(parameter: str, value: Any) -> timedelta:
         # Milliseconds, not integral: Duration.millis(500) has no whole number of seconds, and
         # the range checks should say so rather than the jsii runtime.
         return timedelta(milliseconds=float(value.to_milliseconds(integral=False)))
+    number = isinstance(value, int | float) and not isinstance(value, bool)
     raise InvalidParameterError(
         parameter,
         value,
         "a datetime.timedelta or an aws_cdk.Duration",
-        nearest=f"{parameter}=Duration.seconds(30)",
+        nearest=f"{parameter}=Duration.{unit}({value if number else 30})",
     )
 
 

@@ -185,7 +185,7 @@ class ScheduledTask(Construct):
 def _check_window(value: DurationLike | None) -> int | None:
     if value is None:
         return None
-    window = as_timedelta("flexible_window", value)
+    window = as_timedelta("flexible_window", value, unit="minutes")
     minutes = window.total_seconds() / 60
     if not 1 <= minutes <= 1440 or not minutes.is_integer():
         nearest = min(max(round(minutes), 1), 1440)

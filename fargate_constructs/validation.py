@@ -43,7 +43,12 @@ def expect_bool(parameter: str, value: Any) -> bool:
 def expect_instance(parameter: str, value: Any, kind: type | tuple[type, ...], what: str) -> Any:
     if isinstance(value, kind):
         return value
-    raise InvalidParameterError(parameter, type(value).__name__, what)
+    raise InvalidParameterError(parameter, _shown(value), what)
+
+
+def _shown(value: Any) -> Any:
+    """A plain value as itself (``'auto'``, ``15``), an object by its type's name."""
+    return value if value is None or isinstance(value, str | int | float) else type(value).__name__
 
 
 def expect_str_tuple(parameter: str, value: Any) -> tuple[str, ...]:
@@ -73,7 +78,7 @@ def expect_interface(parameter: str, value: Any, attribute: str, what: str) -> A
     that ``isinstance`` cannot check; an object is taken as one when it has ``attribute``."""
     if value is not None and not isinstance(value, str | int | float) and hasattr(value, attribute):
         return value
-    raise InvalidParameterError(parameter, type(value).__name__, what)
+    raise InvalidParameterError(parameter, _shown(value), what)
 
 
 def check_int_range(parameter: str, value: Any, low: int, high: int, *, name: str = "") -> int:

@@ -655,7 +655,7 @@ def _c(name: str, **props: Any) -> Container:
         ),
         (
             lambda: _c("a", registry_credentials="arn:aws:secretsmanager:..."),
-            ["registry_credentials='str'", "secretsmanager.ISecret"],
+            ["registry_credentials='arn:aws:secretsmanager:...'", "secretsmanager.ISecret"],
         ),
         (lambda: _c("a", user="my user"), ["user='my user' is not valid"]),
         (

@@ -272,8 +272,11 @@ def _worker(**props: Any) -> None:
                 "nearest valid: queue_url_variable='WORKER_QUEUE_URL'",
             ],
         ),
-        ({"subscriptions": ["arn:aws:sns:eu-west-1:1:t"]}, ["subscriptions", "Subscription(topic"]),
-        ({"scaling": "auto"}, ["scaling='str'", "AutoScaling(...)"]),
+        (
+            {"subscriptions": ["arn:aws:sns:eu-west-1:1:t"]},
+            ["subscriptions='arn:aws:sns:eu-west-1:1:t'", "Subscription(topic"],
+        ),
+        ({"scaling": "auto"}, ["scaling='auto'", "AutoScaling(...)"]),
         ({"service_kwargs": {"load_balancer": None}}, ["service_kwargs='load_balancer'"]),
         ({"insights": False}, ["container_insights=False", "RunningTaskCount"]),
     ],
@@ -306,6 +309,10 @@ def test_backlog_tracking_needs_a_queue_outside_a_worker() -> None:
         (
             lambda: Subscription(ecs.ContainerImage.from_registry("x")),  # type: ignore[arg-type]
             ["topic=", "sns.ITopic"],
+        ),
+        (
+            lambda: Subscription("arn:aws:sns:eu-west-1:123456789012:orders"),  # type: ignore[arg-type]
+            ["topic='arn:aws:sns:eu-west-1:123456789012:orders'", "sns.Topic.from_topic_arn("],
         ),
         (lambda: Subscription(_topic(), filter_policy={"event": "placed"}), ["non-empty list"]),
         (

@@ -203,6 +203,10 @@ def test_on_demand_by_default_and_a_given_queue_is_used() -> None:
             ["flexible_window='90 s'", "whole minutes from 1 to 1440", "Duration.minutes(2)"],
         ),
         ({"flexible_window": Duration.days(2)}, ["Duration.minutes(1440)"]),
+        (
+            {"flexible_window": 15},
+            ["flexible_window=15", "nearest valid: flexible_window=Duration.minutes(15)"],
+        ),
         ({"retry_attempts": 200}, ["retry_attempts=200", "0 to 185"]),
         ({"max_event_age": Duration.days(2)}, ["max_event_age='2 d'", "Duration.seconds(86400)"]),
         ({"task_count": 11}, ["task_count=11", "1 to 10"]),
