@@ -143,10 +143,12 @@ def main() -> int:
             failures += [f"{file.name}: {e}" for e in service.errors]
             keys = set()
             for note in service.notes:
-                key = (
-                    note.key.split(".", 2)[-1] if note.key.startswith("environments.") else note.key
-                )
-                keys.add(".".join(key.split(".")[:2]))
+                parts = note.key.split(".")
+                if parts[0] == "environments":
+                    # environments.<env> alone: overrides of an environment the one-manifest
+                    # workspace does not have; environments.<env>.<key>: that key, overridden.
+                    parts = ["environments.<other>"] if len(parts) == 2 else parts[2:]
+                keys.add(".".join(parts[:2]))
             unmapped.update(keys)
         failures += [f"{file.name}: {e}" for e in result.errors]
         if result.converted:
