@@ -21,7 +21,6 @@ from aws_cdk import (
     CfnCondition,
     CfnMapping,
     CfnOutput,
-    CfnResource,
     Duration,
     Fn,
     Names,
@@ -30,13 +29,12 @@ from aws_cdk import (
 )
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from aws_cdk.region_info import RegionInfo
-from constructs import Construct
+from constructs import Construct, IConstruct, Node
 
 from .cluster import NetworkedCluster
 from .compliance import (
@@ -542,7 +540,9 @@ class SharedLoadBalancer(Construct):
                 resource_arn=self.load_balancer.load_balancer_arn,
                 web_acl_arn=web_acl_arn,
             )
-        self._priorities: dict[int, str] = {}
+        self._priorities: dict[int, IConstruct] = {}
+        self._targets_security_group: ec2.SecurityGroup | None = None
+        self._own_group: tuple[Node, str] | None = None
         self._test_listeners: dict[int, elbv2.ApplicationListener] = {}
         CfnOutput(self, "Url", value=self.url, description=f"Where {self.node.path} listens")
 
@@ -608,7 +608,7 @@ class SharedLoadBalancer(Construct):
             ),
         )
 
-    def claim_priority(self, priority: int, owner: str) -> None:
+    def claim_priority(self, priority: int, owner: IConstruct) -> None:
         """Listener rule priorities must be unique on a listener; fail at synth, not deploy."""
         if priority in self._priorities:
             free = next(p for p in range(priority + 1, 50001) if p not in self._priorities)
@@ -616,40 +616,28 @@ class SharedLoadBalancer(Construct):
                 "priority",
                 priority,
                 f"a priority not yet used on {self.node.path} "
-                f"(taken by {self._priorities[priority]})",
+                f"(taken by {self._priorities[priority].node.path})",
                 nearest=f"priority={free}",
             )
         self._priorities[priority] = owner
 
-    def allow_to_tasks(
-        self, service: ecs.FargateService, tasks: ec2.SecurityGroup, port: int
-    ) -> None:
+    def remove_rules_for_own_group(self, tasks: ec2.SecurityGroup, port: int) -> None:
         """Let this load balancer reach its targets on ``port``, and nothing else.
 
-        Call it after the service is attached to its target group. aws-cdk-lib has then added
-        an ingress and an egress rule resource for the service's own group; instead, every
-        service behind this load balancer also carries one targets group, and aws-cdk-lib's
-        rules between the load balancer and that group exist once per port (the load
-        balancer may send only to the targets group; the tasks admit only the load balancer).
-        Same traffic, no rule resources per service."""
-        # Connections re-apply the load balancer's rules to a group added later: once per port.
-        service.connections.add_security_group(self.targets_security_group)
-        # aws-cdk-lib renders the service's groups when it is created; add the targets group.
-        resource = service.node.default_child
-        assert isinstance(resource, CfnResource)
-        resource.add_property_override(
-            "NetworkConfiguration.AwsvpcConfiguration.SecurityGroups",
-            [group.security_group_id for group in service.connections.security_groups],
-        )
+        Call it after a service that carries :attr:`targets_security_group` beside its own
+        group ``tasks`` is attached to its target group. aws-cdk-lib has then added an ingress
+        and an egress rule between the load balancer and each of the two groups; the targets
+        group's exist once per port however many services share it, and this removes the
+        ones for ``tasks`` (the load balancer may send only to the targets group; the tasks
+        admit only the load balancer). Same traffic, no rule resources per service."""
+        if self._own_group is None:
+            self._own_group = (self.security_group.node, Names.unique_id(self.security_group))
+        own_node, own_id = self._own_group
+        tasks_id = Names.unique_id(tasks)
         # aws-cdk-lib names those rules "<to|from> <peer unique id>:<port>" in each group; across
         # stacks the remote one sits in the peer as "<unique id>:<port> <to|from>".
         cross_stack = stack_of(tasks) is not stack_of(self)
-        for group, other, way in (
-            (self.security_group, tasks, "to"),
-            (tasks, self.security_group, "from"),
-        ):
-            other_id = Names.unique_id(other)
-            node = group.node
+        for node, other_id, way in ((own_node, tasks_id, "to"), (tasks.node, own_id, "from")):
             candidates = [f"{way} {other_id}:{port}"]
             if cross_stack:
                 candidates += [f"{other_id}:{port} to", f"{other_id}:{port} from"]
@@ -659,16 +647,15 @@ class SharedLoadBalancer(Construct):
     @property
     def targets_security_group(self) -> ec2.SecurityGroup:
         """The group every task behind this load balancer carries (made on first use)."""
-        found = self.node.try_find_child("TargetsSecurityGroup")
-        if isinstance(found, ec2.SecurityGroup):
-            return found
-        return ec2.SecurityGroup(
-            self,
-            "TargetsSecurityGroup",
-            vpc=self.cluster.vpc,
-            description="Tasks behind this load balancer: in from it only, on their ports",
-            allow_all_outbound=False,
-        )
+        if self._targets_security_group is None:
+            self._targets_security_group = ec2.SecurityGroup(
+                self,
+                "TargetsSecurityGroup",
+                vpc=self.cluster.vpc,
+                description="Tasks behind this load balancer: in from it only, on their ports",
+                allow_all_outbound=False,
+            )
+        return self._targets_security_group
 
     def test_listener(self, port: int) -> elbv2.ApplicationListener:
         """A listener on ``port`` for testing green tasks before a blue/green switch; reachable

@@ -198,6 +198,14 @@ class FargateService(Construct):
             description="Service tasks: in from the load balancer only",
             allow_all_outbound=True,
         )
+        route = (
+            self._route(load_balancer) if isinstance(load_balancer, LoadBalancer | Route) else None
+        )
+        # Behind a load balancer the tasks also carry its targets group, which holds the one
+        # rule per port between them (see SharedLoadBalancer.remove_rules_for_own_group).
+        security_groups = [self.security_group]
+        if route is not None:
+            security_groups.append(route.load_balancer.targets_security_group)
         self.service = ecs.FargateService(
             self,
             "Service",
@@ -207,7 +215,7 @@ class FargateService(Construct):
             desired_count=None if scaling is not None else self.desired_count,
             assign_public_ip=False,
             vpc_subnets=cluster.task_subnets,
-            security_groups=[self.security_group],
+            security_groups=security_groups,
             capacity_provider_strategies=capacity.strategies(),
             health_check_grace_period=(
                 to_duration(health_check_grace_period) if load_balancer is not None else None
@@ -254,8 +262,8 @@ class FargateService(Construct):
                 container_name=self.target[0],
                 target_port=self.target[1],
             )
-        elif load_balancer is not None:
-            self.attachment = self._attach(load_balancer)
+        elif route is not None:
+            self.attachment = self._attach(route)
 
         self.alarms: ServiceAlarms | None = None
         if service_alarms:
@@ -381,21 +389,24 @@ class FargateService(Construct):
     def target_group(self) -> elbv2.ApplicationTargetGroup | None:
         return self.attachment.target_group if self.attachment else None
 
-    def _attach(self, load_balancer: LoadBalancer | Route) -> LoadBalancerAttachment:
-        if isinstance(load_balancer, LoadBalancer):
-            shared = SharedLoadBalancer(
-                self,
-                "LoadBalancer",
-                cluster=self.cluster,
-                **load_balancer.listener_settings().as_kwargs(),
-            )
-            route = Route(
-                shared, priority=1, path_patterns=("/*",), health=load_balancer.target_health()
-            )
-        else:
-            route = load_balancer
-            shared = route.load_balancer
-        shared.claim_priority(route.priority, self.node.path)
+    def _route(self, load_balancer: LoadBalancer | Route) -> Route:
+        """The route to attach to: on the given shared load balancer, or on this service's own
+        (made here, before the service, so the service starts with its targets group)."""
+        if isinstance(load_balancer, Route):
+            return load_balancer
+        shared = SharedLoadBalancer(
+            self,
+            "LoadBalancer",
+            cluster=self.cluster,
+            **load_balancer.listener_settings().as_kwargs(),
+        )
+        return Route(
+            shared, priority=1, path_patterns=("/*",), health=load_balancer.target_health()
+        )
+
+    def _attach(self, route: Route) -> LoadBalancerAttachment:
+        shared = route.load_balancer
+        shared.claim_priority(route.priority, self)
         assert self.target is not None
         container_name, port = self.target
         version = self._protocol_version(route, shared)
@@ -449,7 +460,7 @@ class FargateService(Construct):
             service_resource = self.service.node.default_child
             assert isinstance(service_resource, CfnResource)
             ignore_lint_check(service_resource, "W3005", REDUNDANT_DEPENDS_ON)
-        shared.allow_to_tasks(self.service, self.security_group, port)
+        shared.remove_rules_for_own_group(self.security_group, port)
         return LoadBalancerAttachment(shared, blue, rule, route.health, green, test_rule)
 
     def _target_group(

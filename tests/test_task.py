@@ -564,6 +564,50 @@ def test_pass_role_check_sees_lambda_roles_and_wildcards() -> None:
     assert len(_check_app(grant)) == 1
 
 
+@pytest.mark.parametrize("where", ["inline_policy", "managed_policy_of_role", "l1_role"])
+def test_pass_role_check_sees_policies_held_by_the_role_itself(where: str) -> None:
+    def grant(stack: Stack, task: FargateTaskWithRoles, network: NetworkedCluster) -> None:
+        document = iam.PolicyDocument(
+            statements=[
+                iam.PolicyStatement(
+                    actions=["ecs:RunTask"], resources=[task.task_definition.task_definition_arn]
+                ),
+                iam.PolicyStatement(actions=["iam:PassRole"], resources=[task.task_role.role_arn]),
+            ]
+        )
+        if where == "inline_policy":
+            iam.Role(
+                stack,
+                "Launcher",
+                assumed_by=iam.AccountRootPrincipal(),
+                inline_policies={"Run": document},
+            )
+        elif where == "managed_policy_of_role":
+            iam.Role(
+                stack,
+                "Launcher",
+                assumed_by=iam.AccountRootPrincipal(),
+                managed_policies=[iam.ManagedPolicy(stack, "Run", document=document)],
+            )
+        else:
+            iam.CfnRole(
+                stack,
+                "Launcher",
+                assume_role_policy_document=iam.PolicyDocument(
+                    statements=[
+                        iam.PolicyStatement(
+                            actions=["sts:AssumeRole"], principals=[iam.AccountRootPrincipal()]
+                        )
+                    ]
+                ),
+                policies=[iam.CfnRole.PolicyProperty(policy_document=document, policy_name="Run")],
+            )
+
+    (error,) = _check_app(grant)
+    assert "Check/Launcher" in error
+    assert "may not iam:PassRole its execution role" in error
+
+
 @pytest.mark.parametrize(
     "how",
     ["grant_run", "cdk_grant_run", "pass_role_star", "unrelated_run_task"],

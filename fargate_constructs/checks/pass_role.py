@@ -17,7 +17,6 @@ from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
-from ..scopes import stack_of
 from . import register_check, skipped
 
 if TYPE_CHECKING:
@@ -60,82 +59,124 @@ def _covers(statement: dict[str, Any], needles: tuple[str, ...]) -> bool:
     return False
 
 
+def _ref(construct: IConstruct) -> str:
+    # jsii hands out a new Python object for a Node-created construct on every call; its
+    # object reference is what stays the same.
+    ref: str = construct.__jsii_ref__.ref  # type: ignore[attr-defined]
+    return ref
+
+
+def _owners(found: list[IConstruct], stacks: list[Stack]) -> dict[str, Stack]:
+    """The stack of each construct (by jsii reference): one ``find_all`` per stack instead of a
+    ``Stack.of`` per construct, each a round trip. Stacks come parents first, so a nested
+    stack's own constructs end up owned by it."""
+    if len(stacks) == 1:
+        return {_ref(construct): stacks[0] for construct in found}
+    owners: dict[str, Stack] = {}
+    for stack in stacks:
+        owners.update({_ref(construct): stack for construct in stack.node.find_all()})
+    return owners
+
+
+def _managed_refs(role_props: dict[str, Any]) -> list[str]:
+    """The logical IDs of the same stack's managed policies in a role's ManagedPolicyArns."""
+    return [
+        arn["Ref"]
+        for arn in _as_list(role_props.get("managedPolicyArns"))
+        if isinstance(arn, dict) and isinstance(arn.get("Ref"), str)
+    ]
+
+
+def _logical_ids(
+    stack: Stack,
+    members: list[iam.CfnPolicy | iam.CfnManagedPolicy | iam.CfnRole],
+    all_props: list[dict[str, Any]],
+) -> dict[int, str]:
+    """Logical IDs (by index into ``members``) of what must be joined by ID: roles with
+    inline policies or managed-policy Refs, and managed policies when some role Refs one.
+    Policies name their roles themselves, so the common case reads no ID at all."""
+    role_refs = any(
+        isinstance(member, iam.CfnRole) and _managed_refs(props)
+        for member, props in zip(members, all_props, strict=True)
+    )
+    wanted = [
+        index
+        for index, (member, props) in enumerate(zip(members, all_props, strict=True))
+        if (isinstance(member, iam.CfnRole) and (props.get("policies") or _managed_refs(props)))
+        or (isinstance(member, iam.CfnManagedPolicy) and role_refs)
+    ]
+    if not wanted:
+        return {}
+    resolved = stack.resolve([members[index].logical_id for index in wanted])
+    return dict(zip(wanted, resolved, strict=True))
+
+
 def _identities(root: IConstruct) -> Iterator[_Identity]:
     """Every IAM identity in the app with the statements of all policies attached to it."""
+    found = root.node.find_all()
+    stacks = [construct for construct in found if isinstance(construct, Stack)]
+    elements: dict[Stack, list[iam.CfnPolicy | iam.CfnManagedPolicy | iam.CfnRole]] = {}
+    owners = _owners(found, stacks)
+    for construct in found:
+        if isinstance(construct, iam.CfnPolicy | iam.CfnManagedPolicy | iam.CfnRole):
+            elements.setdefault(owners[_ref(construct)], []).append(construct)
+
     by_key: dict[str, _Identity] = defaultdict(lambda: _Identity(""))
     managed: dict[tuple[str, str], tuple[list[dict[str, Any]], IConstruct]] = {}
-    role_managed_refs: list[tuple[Stack, str, list[Any]]] = []
-
-    paths: dict[Stack, str] = {}
-
-    def path_of(stack: Stack) -> str:
-        # A stack's path is two round trips (node, path); ask once per stack.
-        if stack not in paths:
-            paths[stack] = stack.node.path
-        return paths[stack]
+    role_managed_refs: list[tuple[Stack, str, dict[str, str], list[str]]] = []
 
     def attach(
-        stack: Stack, refs: list[Any], statements: list[dict[str, Any]], site: IConstruct
+        stack: Stack,
+        stack_path: str,
+        refs: list[Any],
+        statements: list[dict[str, Any]],
+        site: IConstruct,
     ) -> None:
         for ref in refs:
-            key = f"{path_of(stack)}:{json.dumps(ref, sort_keys=True)}"
-            identity = by_key[key]
-            identity.name = identity.name or _describe(path_of(stack), ref)
+            identity = by_key[f"{stack_path}:{json.dumps(ref, sort_keys=True)}"]
+            identity.name = identity.name or _describe(stack_path, ref)
             identity.stack = stack
             identity.statements.extend(statements)
             identity.grant_sites.append(site)
 
-    for construct in root.node.find_all():
-        # One resolve per resource: each is a round trip to the jsii runtime.
-        if isinstance(construct, iam.CfnPolicy | iam.CfnManagedPolicy):
-            stack = stack_of(construct)
-            # Unset values drop out of a resolved dict (in a list they would shift the rest).
-            resolved = stack.resolve(
-                {
-                    "document": construct.policy_document,
-                    "roles": construct.roles,
-                    "users": construct.users,
-                    "groups": construct.groups,
-                    "id": construct.logical_id,
-                }
-            )
-            statements = _as_list(resolved.get("document", {}).get("Statement"))
+    for stack, members in elements.items():
+        stack_path = stack.node.path
+        # Every property read and resolve is a round trip to the jsii runtime: read each L1's
+        # properties (keys as in aws-cdk-lib, e.g. policyDocument) and resolve them at once.
+        all_props: list[dict[str, Any]] = stack.resolve(
+            [member._cfn_properties for member in members]
+        )
+        ids = _logical_ids(stack, members, all_props)
+        for index, (member, props) in enumerate(zip(members, all_props, strict=True)):
+            if isinstance(member, iam.CfnRole):
+                if index not in ids:
+                    continue
+                own_ref = {"Ref": ids[index]}
+                for inline in _as_list(props.get("policies")):
+                    attach(
+                        stack,
+                        stack_path,
+                        [own_ref],
+                        _as_list(inline.get("policyDocument", {}).get("Statement")),
+                        member,
+                    )
+                role_managed_refs.append((stack, stack_path, own_ref, _managed_refs(props)))
+                continue
+            statements = _as_list(props.get("policyDocument", {}).get("Statement"))
             refs = [
-                *_as_list(resolved.get("roles")),
-                *_as_list(resolved.get("users")),
-                *_as_list(resolved.get("groups")),
+                *_as_list(props.get("roles")),
+                *_as_list(props.get("users")),
+                *_as_list(props.get("groups")),
             ]
-            attach(stack, refs, statements, construct)
-            if isinstance(construct, iam.CfnManagedPolicy):
-                managed[(path_of(stack), resolved["id"])] = (statements, construct)
-        elif isinstance(construct, iam.CfnRole):
-            stack = stack_of(construct)
-            resolved = stack.resolve(
-                {
-                    "id": construct.logical_id,
-                    "policies": construct.policies,
-                    "arns": construct.managed_policy_arns,
-                }
-            )
-            own_ref = {"Ref": resolved["id"]}
-            for inline in _as_list(resolved.get("policies")):
-                attach(
-                    stack,
-                    [own_ref],
-                    _as_list(inline.get("PolicyDocument", {}).get("Statement")),
-                    construct,
-                )
-            role_managed_refs.append((stack, json.dumps(own_ref), _as_list(resolved.get("arns"))))
+            attach(stack, stack_path, refs, statements, member)
+            if index in ids:
+                managed[(stack_path, ids[index])] = (statements, member)
 
-    for role_stack, role_key, arns in role_managed_refs:
-        stack_path = path_of(role_stack)
+    for role_stack, stack_path, own_ref, arns in role_managed_refs:
         for arn in arns:
-            if isinstance(arn, dict) and "Ref" in arn and (stack_path, arn["Ref"]) in managed:
-                statements, site = managed[(stack_path, arn["Ref"])]
-                identity = by_key[f"{stack_path}:{role_key}"]
-                identity.stack = role_stack
-                identity.statements.extend(statements)
-                identity.grant_sites.append(site)
+            if (stack_path, arn) in managed:
+                statements, site = managed[(stack_path, arn)]
+                attach(role_stack, stack_path, [own_ref], statements, site)
     for key, identity in by_key.items():
         identity.name = identity.name or key
         yield identity
