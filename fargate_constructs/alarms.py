@@ -177,10 +177,11 @@ def _rollback_signal(
     metrics: dict[str, cloudwatch.IMetric] = {}
     errors, unhealthy = [], []
     for index, group in enumerate(target_groups):
-        metrics[f"e{index}"] = group.metrics.http_code_target(
+        group_metrics = group.metrics
+        metrics[f"e{index}"] = group_metrics.http_code_target(
             elbv2.HttpCodeTarget.TARGET_5XX_COUNT, period=PERIOD, statistic="Sum"
         )
-        metrics[f"u{index}"] = group.metrics.unhealthy_host_count(
+        metrics[f"u{index}"] = group_metrics.unhealthy_host_count(
             period=PERIOD, statistic="Maximum"
         )
         errors.append(f"FILL(e{index}, 0)")

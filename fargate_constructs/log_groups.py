@@ -9,6 +9,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .compliance import CROSS_STACK_LOG_KEY, acknowledge
+from .scopes import stack_of
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 
@@ -88,6 +89,6 @@ def create_log_group(
 ) -> logs.LogGroup:
     """A log group encrypted with ``key`` that keeps events for ``retention``."""
     log_group = logs.LogGroup(scope, id, encryption_key=key, retention=retention)
-    if Stack.of(key) is not Stack.of(scope):
+    if stack_of(key) is not stack_of(scope):
         acknowledge(log_group, CROSS_STACK_LOG_KEY)
     return log_group

@@ -3,11 +3,14 @@ conditions, and holding their permissions in a customer-managed policy, not an i
 
 from __future__ import annotations
 
+import weakref
+
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .compliance import RESOURCELESS_ACTIONS, acknowledge_wildcard_resource
+from .scopes import stack_of
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
 
@@ -29,8 +32,30 @@ def account_service_principal(
 ) -> iam.ServicePrincipal:
     """``service`` (e.g. ``events.amazonaws.com``) acting only for resources of this stack's
     account and region: ``aws:SourceAccount`` and an ``aws:SourceArn`` of ``source_service``
-    (e.g. ``events``, ``rule``, ``*`` for every rule), against the confused deputy."""
-    stack = Stack.of(scope)
+    (e.g. ``events``, ``rule``, ``*`` for every rule), against the confused deputy.
+
+    One principal per stack and arguments: a principal is an immutable value, and building
+    one is four round trips to the jsii runtime."""
+    stack = stack_of(scope)
+    key = (service, source_service, source_resource, source_resource_name)
+    known = _PRINCIPALS.setdefault(stack, {})
+    if key not in known:
+        known[key] = _account_service_principal(stack, *key)
+    return known[key]
+
+
+_PRINCIPALS: weakref.WeakKeyDictionary[
+    Stack, dict[tuple[str, str, str, str | None], iam.ServicePrincipal]
+] = weakref.WeakKeyDictionary()
+
+
+def _account_service_principal(
+    stack: Stack,
+    service: str,
+    source_service: str,
+    source_resource: str,
+    source_resource_name: str | None,
+) -> iam.ServicePrincipal:
     source_arn = stack.format_arn(
         service=source_service,
         resource=source_resource,

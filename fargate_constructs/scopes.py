@@ -1,5 +1,8 @@
 """Where a construct lives, remembered: every lookup through jsii is a round trip to Node, and a
-construct never moves to another stack."""
+construct never moves to another stack.
+
+Only constructs made in Python keep their Python object (jsii hands out a new one for a
+Node-made construct on every call), so these caches pay off for the library's own constructs."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from aws_cdk import Stack
 from constructs import IConstruct
 
 _STACK_OF: weakref.WeakKeyDictionary[Any, Stack] = weakref.WeakKeyDictionary()
+_ROOT_OF: weakref.WeakKeyDictionary[Stack, IConstruct] = weakref.WeakKeyDictionary()
 
 
 def stack_of(construct: IConstruct) -> Stack:
@@ -18,3 +22,12 @@ def stack_of(construct: IConstruct) -> Stack:
     if stack is None:
         stack = _STACK_OF[construct] = Stack.of(construct)
     return stack
+
+
+def root_of(construct: IConstruct) -> IConstruct:
+    """``construct.node.root`` (the app), looked up once per stack."""
+    stack = stack_of(construct)
+    root = _ROOT_OF.get(stack)
+    if root is None:
+        root = _ROOT_OF[stack] = stack.node.root
+    return root

@@ -40,7 +40,7 @@ from .load_balancer import (
 )
 from .network_load_balancer import NetworkLoadBalancer, ServiceNetworkLoadBalancer
 from .scaling import AutoScaling
-from .scopes import stack_of
+from .scopes import root_of, stack_of
 from .service_connect import (
     SERVICE_CONNECT_LOG_PREFIX,
     ServerEndpoint,
@@ -426,9 +426,13 @@ class FargateService(Construct):
         )
         test_rule = None
         if green is None:
-            self.service.load_balancer_target(
-                container_name=container_name, container_port=port
-            ).attach_to_application_target_group(blue)
+            # add_target rather than attach_to_application_target_group: the same attachment,
+            # without a result struct read back through jsii.
+            blue.add_target(
+                self.service.load_balancer_target(
+                    container_name=container_name, container_port=port
+                )
+            )
         else:
             test_port = getattr(self.deployment, "test_listener_port", None)
             test_listener = None
@@ -455,7 +459,7 @@ class FargateService(Construct):
                     role=self._load_balancer_role(),
                 ),
             )
-            target.attach_to_application_target_group(blue)
+            blue.add_target(target)
             # The alternate target makes the service depend on the listener rules it Refs.
             service_resource = self.service.node.default_child
             assert isinstance(service_resource, CfnResource)
@@ -754,7 +758,7 @@ def _check_same_place(scope: Construct, parameter: str, other: Construct) -> Non
     here, there = stack_of(scope), stack_of(other)
     if here is there:
         return
-    checked = _SAME_PLACE.setdefault(scope.node.root, set())
+    checked = _SAME_PLACE.setdefault(root_of(scope), set())
     pair = (here.node.path, there.node.path)
     if pair in checked:
         return

@@ -3,6 +3,7 @@ task execution role (least privilege, confused-deputy-safe trust), and ``grant_r
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
@@ -250,9 +251,7 @@ class FargateTaskWithRoles(Construct):
             ),
             runtime_platform=ecs.RuntimePlatform(
                 cpu_architecture=_cpu_architecture(self.size.architecture),
-                operating_system_family=getattr(
-                    ecs.OperatingSystemFamily, self.size.operating_system.value
-                ),
+                operating_system_family=_operating_system_family(self.size.operating_system),
             ),
             task_role=self.task_role,
             execution_role=self.execution_role,
@@ -900,7 +899,15 @@ def _port_mapping(port: Port) -> ecs.PortMapping:
     )
 
 
+# aws-cdk-lib's enum-like classes are read through jsii (a round trip each): read each once.
+@functools.cache
 def _cpu_architecture(architecture: Architecture) -> ecs.CpuArchitecture:
     if architecture is Architecture.ARM64:
         return ecs.CpuArchitecture.ARM64
     return ecs.CpuArchitecture.X86_64
+
+
+@functools.cache
+def _operating_system_family(operating_system: OperatingSystem) -> ecs.OperatingSystemFamily:
+    family: ecs.OperatingSystemFamily = getattr(ecs.OperatingSystemFamily, operating_system.value)
+    return family

@@ -17,6 +17,7 @@ from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct, IValidation
 
+from ..scopes import root_of
 from . import register_check, skipped
 
 if TYPE_CHECKING:
@@ -208,7 +209,7 @@ class PassRoleCheck:
 
     @classmethod
     def register(cls, task: FargateTaskWithRoles) -> None:
-        root = task.node.root
+        root = root_of(task)
         check = cls._by_root.get(root)
         if check is None:
             check = cls(root)
