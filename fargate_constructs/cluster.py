@@ -31,6 +31,7 @@ from .compliance import (
 from .endpoints import GATEWAY_ENDPOINTS, KNOWN_ENDPOINTS, TASK_START_ENDPOINTS
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
+from .scopes import remember_scope, stack_of
 from .validation import check_ecs_name, expect_str_tuple
 
 if TYPE_CHECKING:
@@ -193,6 +194,7 @@ class NetworkedCluster(Construct):
             add_endpoints = bool(vpc_endpoints)
         extra_endpoints = () if auto else _check_endpoint_names(endpoints)
         super().__init__(scope, id)
+        remember_scope(self, scope)
 
         self.log_key: kms.IKey = create_log_key(self, "LogKey")
         """KMS key for this cluster's log groups; pass it to tasks to reuse it."""
@@ -225,7 +227,7 @@ class NetworkedCluster(Construct):
             )
             acknowledge(self.vpc, PUBLIC_SUBNET_INTERNET_ROUTE)
             if restrict_default_security_group:
-                _quiet_default_security_group_provider(Stack.of(self))
+                _quiet_default_security_group_provider(stack_of(self))
             if flow_logs:
                 self.flow_log_group = self._add_flow_logs(log_retention)
         else:
@@ -341,7 +343,7 @@ class NetworkedCluster(Construct):
             assumed_by=iam.ServicePrincipal(
                 "vpc-flow-logs.amazonaws.com",
                 conditions={
-                    "StringEquals": {"aws:SourceAccount": Stack.of(self).account},
+                    "StringEquals": {"aws:SourceAccount": stack_of(self).account},
                 },
             ),
             description="Lets VPC Flow Logs write to the VPC's flow log group",

@@ -56,7 +56,7 @@ from .durations import (
     to_duration,
 )
 from .errors import InvalidParameterError
-from .scopes import stack_of
+from .scopes import remember_scope, stack_of
 from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
 
 HTTPS_PORT = 443
@@ -479,6 +479,7 @@ class SharedLoadBalancer(Construct):
             idle_timeout=idle_timeout,
         )
         super().__init__(scope, id)
+        remember_scope(self, scope)
         self.settings = settings
         self.cluster = cluster
         vpc = cluster.vpc
@@ -704,7 +705,7 @@ class SharedLoadBalancer(Construct):
 
     def _enable_access_logs(self, retention: timedelta) -> s3.Bucket:
         bucket = access_log_bucket(self, retention)
-        stack = Stack.of(self)
+        stack = stack_of(self)
         if not Token.is_unresolved(stack.region):
             self.load_balancer.log_access_logs(bucket, ACCESS_LOG_PREFIX)
             return bucket

@@ -18,10 +18,19 @@ _ROOT_OF: weakref.WeakKeyDictionary[Stack, IConstruct] = weakref.WeakKeyDictiona
 
 def stack_of(construct: IConstruct) -> Stack:
     """``Stack.of(construct)``, looked up once per construct."""
+    if isinstance(construct, Stack):
+        return construct
     stack = _STACK_OF.get(construct)
     if stack is None:
         stack = _STACK_OF[construct] = Stack.of(construct)
     return stack
+
+
+def remember_scope(construct: IConstruct, scope: IConstruct) -> None:
+    """Note that ``construct`` was made in ``scope`` (so it lives in ``scope``'s stack, unless
+    it is a stack itself): later :func:`stack_of` calls need no round trip."""
+    if not isinstance(construct, Stack):
+        _STACK_OF[construct] = stack_of(scope)
 
 
 def root_of(construct: IConstruct) -> IConstruct:

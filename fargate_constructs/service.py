@@ -40,7 +40,7 @@ from .load_balancer import (
 )
 from .network_load_balancer import NetworkLoadBalancer, ServiceNetworkLoadBalancer
 from .scaling import AutoScaling
-from .scopes import root_of, stack_of
+from .scopes import remember_scope, root_of, stack_of
 from .service_connect import (
     SERVICE_CONNECT_LOG_PREFIX,
     ServerEndpoint,
@@ -176,6 +176,7 @@ class FargateService(Construct):
         rebalancing = _az_rebalancing(az_rebalancing, deployment)
         endpoint = _check_service_connect(cluster, task, service_connect, connects_to, id)
         super().__init__(scope, id)
+        remember_scope(self, scope)
         self.cluster = cluster
         self.task = task
         self.deployment = deployment
@@ -198,6 +199,7 @@ class FargateService(Construct):
             description="Service tasks: in from the load balancer only",
             allow_all_outbound=True,
         )
+        remember_scope(self.security_group, self)
         route = (
             self._route(load_balancer) if isinstance(load_balancer, LoadBalancer | Route) else None
         )
@@ -415,14 +417,13 @@ class FargateService(Construct):
         green = None
         if self.deployment.needs_alternate_target:
             green = self._target_group("GreenTargetGroup", port, route.health, version)
-        action = _forward(blue, green)
         rule = elbv2.ApplicationListenerRule(
             self,
             "ListenerRule",
             listener=shared.listener,
             priority=route.priority,
             conditions=route.conditions(),
-            action=action,
+            **_forward(blue, green),
         )
         test_rule = None
         if green is None:
@@ -443,7 +444,7 @@ class FargateService(Construct):
                     listener=shared.test_listener(test_port),
                     priority=route.priority,
                     conditions=route.conditions(),
-                    action=_forward(blue, green),
+                    **_forward(blue, green),
                 )
                 test_listener = ecs.ListenerRuleConfiguration.application_listener_rule(test_rule)
             target = self.service.load_balancer_target(
@@ -508,7 +509,7 @@ class FargateService(Construct):
             "LoadBalancerRole",
             assumed_by=iam.ServicePrincipal(
                 "ecs.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": Stack.of(self).account}},
+                conditions={"StringEquals": {"aws:SourceAccount": stack_of(self).account}},
             ),
             description="ECS shifts load balancer traffic between blue and green",
             managed_policies=[
@@ -521,17 +522,21 @@ class FargateService(Construct):
 
 def _forward(
     blue: elbv2.ApplicationTargetGroup, green: elbv2.ApplicationTargetGroup | None
-) -> elbv2.ListenerAction:
+) -> dict[str, Any]:
+    """The listener rule's action: ``target_groups`` for one group (the same forward action
+    as ``ListenerAction.forward``, without building it through jsii)."""
     if green is None:
-        return elbv2.ListenerAction.forward([blue])
+        return {"target_groups": [blue]}
     # ECS moves the weights during a deployment; both groups must be on the rule (and so
     # associated with the load balancer) from the start.
-    return elbv2.ListenerAction.weighted_forward(
-        [
-            elbv2.WeightedTargetGroup(target_group=blue, weight=100),
-            elbv2.WeightedTargetGroup(target_group=green, weight=0),
-        ]
-    )
+    return {
+        "action": elbv2.ListenerAction.weighted_forward(
+            [
+                elbv2.WeightedTargetGroup(target_group=blue, weight=100),
+                elbv2.WeightedTargetGroup(target_group=green, weight=0),
+            ]
+        )
+    }
 
 
 def _check_scaling(

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 import jsii
-from aws_cdk import ArnFormat, Stack
+from aws_cdk import ArnFormat
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -35,6 +35,7 @@ from .durations import to_duration
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
 from .roles import ECS_TASKS_SERVICE, ManagedPolicyRole, ecs_tasks_principal
+from .scopes import remember_scope, stack_of
 from .sidecars import LOG_ROUTER_NAME, XRAY_ACTIONS, FireLens, Tracing
 from .sizing import (
     DEFAULT_EPHEMERAL_STORAGE_GIB,
@@ -201,6 +202,10 @@ class FargateTaskWithRoles(Construct):
             else spec.readonly_root_filesystem
             for spec in specs
         }
+        # Only a container with a read-only root needs its writable paths on scratch volumes.
+        scratch = {
+            name: paths if linux and readonly_of[name] else {} for name, paths in scratch.items()
+        }
         _check_containers_on_platform(
             self.size, specs, readonly_of, enable_exec, self.volumes, log_router, tracing
         )
@@ -216,6 +221,7 @@ class FargateTaskWithRoles(Construct):
                             given=f"container {spec.name!r}",
                         )
         super().__init__(scope, id)
+        remember_scope(self, scope)
 
         self.enable_exec = enable_exec
         self.specs: dict[str, Container] = {spec.name: spec for spec in specs}
@@ -256,6 +262,11 @@ class FargateTaskWithRoles(Construct):
             task_role=self.task_role,
             execution_role=self.execution_role,
             family=family,
+            # Given here rather than added one by one: each add is a round trip to jsii.
+            volumes=[
+                ecs.Volume(name=volume) for paths in scratch.values() for volume in paths.values()
+            ]
+            or None,
         )
         self.containers: dict[str, ecs.ContainerDefinition] = {}
         low_port_owner = _unprivileged_port_start(specs) if linux else None
@@ -264,7 +275,7 @@ class FargateTaskWithRoles(Construct):
                 spec,
                 construct_id="App" if spec is main and container is None else spec.name,
                 readonly=readonly_of[spec.name] if linux else None,
-                scratch=scratch[spec.name] if linux and readonly_of[spec.name] else {},
+                scratch=scratch[spec.name],
                 linux=linux,
                 system_controls=(
                     [
@@ -411,17 +422,17 @@ class FargateTaskWithRoles(Construct):
             )
         else:
             definition = self.task_definition.add_container(construct_id, **props)
-        for path, volume in scratch.items():
-            self.task_definition.add_volume(name=volume)
-            definition.add_mount_points(
-                ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+        mount_points = [
+            ecs.MountPoint(container_path=path, source_volume=volume, read_only=False)
+            for path, volume in scratch.items()
+        ] + [
+            ecs.MountPoint(
+                container_path=mount.path, source_volume=mount.volume, read_only=mount.read_only
             )
-        for mount in spec.mounts:
-            definition.add_mount_points(
-                ecs.MountPoint(
-                    container_path=mount.path, source_volume=mount.volume, read_only=mount.read_only
-                )
-            )
+            for mount in spec.mounts
+        ]
+        if mount_points:
+            definition.add_mount_points(*mount_points)
         return definition
 
     def _ecs_secret(self, variable: str, value: Any) -> ecs.Secret:
@@ -432,7 +443,7 @@ class FargateTaskWithRoles(Construct):
         if isinstance(value, ecs.Secret):
             return value
         secret: secretsmanager.ISecret = value
-        if Stack.of(secret) is Stack.of(self):
+        if stack_of(secret) is stack_of(self):
             return ecs.Secret.from_secrets_manager(secret)
         imported = secretsmanager.Secret.from_secret_attributes(
             self, f"Secret{variable}", secret_complete_arn=secret.secret_arn
@@ -445,8 +456,8 @@ class FargateTaskWithRoles(Construct):
                     resources=[key.key_arn],
                     conditions={
                         "StringEquals": {
-                            "kms:ViaService": f"secretsmanager.{Stack.of(self).region}."
-                            f"{Stack.of(self).url_suffix}"
+                            "kms:ViaService": f"secretsmanager.{stack_of(self).region}."
+                            f"{stack_of(self).url_suffix}"
                         }
                     },
                 )
@@ -456,7 +467,7 @@ class FargateTaskWithRoles(Construct):
     def _log_driver(self, container_name: str, is_router: bool) -> ecs.LogDriver:
         if self.log_router is None or is_router:
             return ecs.LogDrivers.aws_logs(stream_prefix=container_name, log_group=self.log_group)
-        region = Stack.of(self).region
+        region = stack_of(self).region
         stream = self.log_router.delivery_stream
         if stream is not None:
             options = {
@@ -531,7 +542,7 @@ class FargateTaskWithRoles(Construct):
 
     def family_arn(self) -> str:
         """ARN pattern of every revision of this task definition's family."""
-        return Stack.of(self).format_arn(
+        return stack_of(self).format_arn(
             service="ecs",
             resource="task-definition",
             resource_name=f"{self.family}:*",
@@ -560,7 +571,7 @@ class FargateTaskWithRoles(Construct):
         ecs_cluster = cluster.cluster if isinstance(cluster, NetworkedCluster) else cluster
         if isinstance(cluster, NetworkedCluster):
             cluster.place(self, grantee if isinstance(grantee, Construct) else self)
-        stack = Stack.of(self)
+        stack = stack_of(self)
         tasks_in_cluster = stack.format_arn(
             service="ecs",
             resource="task",
