@@ -69,7 +69,7 @@ def _is_dns_name(name: str, *, wildcard: bool, min_labels: int) -> bool:
 
 
 def check_certificate_arn(parameter: str, arn: str) -> str:
-    if Token.is_unresolved(arn) or CERTIFICATE_ARN.fullmatch(arn):
+    if CERTIFICATE_ARN.fullmatch(arn) or Token.is_unresolved(arn):
         return arn
     stripped = arn.strip()
     raise InvalidParameterError(

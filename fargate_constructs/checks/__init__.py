@@ -12,6 +12,7 @@ import weakref
 from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import ChecksFailedError
+from ..scopes import root_of
 
 if TYPE_CHECKING:
     from aws_cdk import App, Stage
@@ -36,7 +37,7 @@ _SKIP: weakref.WeakSet[Any] = weakref.WeakSet()
 def register_check(scope: IConstruct, check: Check) -> None:
     """Run ``check`` when ``scope``'s app is synthesized (and in :func:`check`)."""
     scope.node.add_validation(check)
-    _CHECKS.setdefault(scope.node.root, []).append((scope, check))
+    _CHECKS.setdefault(root_of(scope), []).append((scope, check))
 
 
 def skipped(check: Check) -> bool:
