@@ -73,6 +73,7 @@ package-test: setup
 
 bench: setup
 	cd bench && python synth_time.py --runs 3
+	cd bench && python round_trips.py
 	cd bench && python synth_process.py --runs 5
 	cd bench && python resource_counts.py
 	cd bench && python rolling_step.py

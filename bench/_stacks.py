@@ -37,18 +37,38 @@ def new_app() -> App:
     return App(context=context)
 
 
-def ours(app: App, services: int = 1, *, alarms: bool = True) -> Stack:
-    """VPC, cluster and `services` HTTPS web services (one shared ALB beyond the first)."""
-    stack = Stack(app, f"Ours{services}")
+SERVICES_PER_STACK = 25
+"""Services per stack when a benchmark splits them (``split=True``): 25 ecs_patterns services
+are 365 resources, under CloudFormation's 500; ecs_patterns cannot put 50 in one stack."""
+
+
+def _stacks(
+    app: App, name: str, services: int, split: bool
+) -> tuple[Stack, list[tuple[int, Stack]]]:
+    """The platform stack, and each service's index with the stack it goes in: the platform
+    stack itself, or (``split``) stacks of SERVICES_PER_STACK beside it."""
+    first = Stack(app, name)
+    if not split:
+        return first, [(index, first) for index in range(services)]
+    groups = [
+        Stack(app, f"{name}Services{group}") for group in range(-(-services // SERVICES_PER_STACK))
+    ]
+    return first, [(index, groups[index // SERVICES_PER_STACK]) for index in range(services)]
+
+
+def ours(app: App, services: int = 1, *, alarms: bool = True, split: bool = False) -> Stack:
+    """VPC, cluster and `services` HTTPS web services (one shared ALB beyond the first). With
+    ``split`` the services go in stacks of SERVICES_PER_STACK beside the platform stack."""
+    stack, placed = _stacks(app, f"Ours{services}", services, split)
     network = NetworkedCluster(stack, "Network")
     shared = None
     if services > 1:
         shared = SharedLoadBalancer(
             stack, "Edge", cluster=network, certificate_arn=CERT, web_acl_arn=WAF
         )
-    for index in range(services):
+    for index, where in placed:
         task = FargateTaskWithRoles(
-            stack,
+            where,
             f"Task{index}",
             image=ecs.ContainerImage.from_registry(IMAGE),
             size=TaskSize(256, 512),
@@ -61,7 +81,7 @@ def ours(app: App, services: int = 1, *, alarms: bool = True) -> Stack:
             else LoadBalancer(certificate_arn=CERT, web_acl_arn=WAF)
         )
         FargateService(
-            stack,
+            where,
             f"Web{index}",
             cluster=network,
             task=task,
@@ -72,21 +92,24 @@ def ours(app: App, services: int = 1, *, alarms: bool = True) -> Stack:
     return stack
 
 
-def patterns(app: App, services: int = 1) -> Stack:
-    """The ecs_patterns equivalent: default VPC, a cluster, one ALB service per service."""
-    stack = Stack(app, f"Patterns{services}")
+def patterns(app: App, services: int = 1, *, split: bool = False) -> Stack:
+    """The ecs_patterns equivalent: default VPC, a cluster, one ALB service per service (with
+    ``split``, in stacks of SERVICES_PER_STACK beside the VPC's)."""
+    stack, placed = _stacks(app, f"Patterns{services}", services, split)
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
     cluster = ecs.Cluster(stack, "Cluster", vpc=vpc)
-    certificate = acm.Certificate.from_certificate_arn(stack, "Cert", CERT)
-    for index in range(services):
+    certificates: dict[int, acm.ICertificate] = {}
+    for index, where in placed:
+        if id(where) not in certificates:
+            certificates[id(where)] = acm.Certificate.from_certificate_arn(where, "Cert", CERT)
         ecs_patterns.ApplicationLoadBalancedFargateService(
-            stack,
+            where,
             f"Web{index}",
             cluster=cluster,
             cpu=256,
             memory_limit_mib=512,
             desired_count=2,
-            certificate=certificate,
+            certificate=certificates[id(where)],
             protocol=elbv2.ApplicationProtocol.HTTPS,
             redirect_http=True,
             task_image_options=ecs_patterns.ApplicationLoadBalancedTaskImageOptions(

@@ -1,12 +1,13 @@
 """Synth time: ours vs aws_ecs_patterns, for a VPC + cluster + N HTTPS web services (ours on one
-shared ALB, ecs_patterns with an ALB each), at N = 1, 10 and 30 by default (ecs_patterns cannot
-put 50 in one stack: 727 resources, over the 500 limit).
+shared ALB, ecs_patterns with an ALB each), at N = 1, 10 and 50 by default. Beyond 25 services
+both are split: the services go in stacks of 25 beside the platform stack (ecs_patterns cannot
+put 50 in one stack: 727 resources, over the 500 limit); --no-split keeps one stack.
 
 Both are built and synthesized in the same process, interleaved, after one warm-up each (the
 jsii runtime start is paid once and is not part of either). Prints the median of --runs and
 the ratio at each size: it should stay flat as N grows (no check may cost per task x identity).
 
-    .venv/bin/python bench/synth_time.py --runs 3 --services 1 10 30
+    .venv/bin/python bench/synth_time.py --runs 5 --services 1 10 50
 """
 
 from __future__ import annotations
@@ -16,14 +17,14 @@ import statistics
 import time
 from collections.abc import Callable
 
-from _stacks import new_app, ours, patterns
-from aws_cdk import App, Stack
+from _stacks import SERVICES_PER_STACK, new_app, ours, patterns
+from aws_cdk import Stack
 
 
-def timed(build: Callable[[App, int], Stack], services: int) -> float:
+def timed(build: Callable[..., Stack], services: int, split: bool = False) -> float:
     start = time.perf_counter()
     app = new_app()
-    build(app, services)
+    build(app, services, split=split and services > SERVICES_PER_STACK)
     app.synth()
     return time.perf_counter() - start
 
@@ -31,7 +32,8 @@ def timed(build: Callable[[App, int], Stack], services: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--services", type=int, nargs="+", default=[1, 10, 30])
+    parser.add_argument("--services", type=int, nargs="+", default=[1, 10, 50])
+    parser.add_argument("--no-split", dest="split", action="store_false")
     args = parser.parse_args()
     timed(ours, 1)
     timed(patterns, 1)
@@ -39,11 +41,12 @@ def main() -> None:
     for count in args.services:
         ours_times, pattern_times = [], []
         for _ in range(args.runs):
-            ours_times.append(timed(ours, count))
-            pattern_times.append(timed(patterns, count))
+            ours_times.append(timed(ours, count, args.split))
+            pattern_times.append(timed(patterns, count, args.split))
         mine, theirs = statistics.median(ours_times), statistics.median(pattern_times)
+        stacks = "" if count <= SERVICES_PER_STACK or not args.split else " (split)"
         print(
-            f"{count:>3} services: fargate-constructs {mine * 1000:6.0f} ms "
+            f"{count:>3} services{stacks}: fargate-constructs {mine * 1000:6.0f} ms "
             f"({min(ours_times) * 1000:.0f}), ecs_patterns {theirs * 1000:6.0f} ms "
             f"({min(pattern_times) * 1000:.0f}), ratio {mine / theirs:.2f}"
         )
