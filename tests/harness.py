@@ -6,13 +6,14 @@ from __future__ import annotations
 import importlib.util
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import cfnlint.api
+import pytest
 from aws_cdk import App, Stack, Validations
 from aws_cdk.assertions import Template
 from cdk_nag import (
@@ -23,6 +24,8 @@ from cdk_nag import (
     PCIDSS321Checks,
 )
 from constructs import IConstruct
+
+from fargate_constructs import InvalidParameterError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 CDK_JSON = REPO_ROOT / "cdk.json"
@@ -141,6 +144,23 @@ def cfn_lint(template: dict[str, Any], *, ignore: Iterable[str] = ()) -> list[Li
             )
         )
     return findings
+
+
+def compliance_findings(stack: IConstruct, template: dict[str, Any]) -> list[str]:
+    """What the four cdk-nag packs (on ``stack``) and cfn-lint (on its ``template``) report,
+    one line each: empty when both are clean."""
+    return [str(finding) for finding in nag_findings(stack)] + [
+        str(finding) for finding in cfn_lint(template)
+    ]
+
+
+def assert_explained(build: Callable[[], object], fragments: Iterable[str]) -> None:
+    """``build()`` fails with one :class:`InvalidParameterError` whose message holds every
+    fragment (the parameter, the value given, what is allowed, the nearest valid choice)."""
+    with pytest.raises(InvalidParameterError) as raised:
+        build()
+    message = str(raised.value)
+    assert [fragment for fragment in fragments if fragment not in message] == [], message
 
 
 def synth_warnings(app: App) -> list[str]:
