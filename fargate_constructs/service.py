@@ -40,7 +40,7 @@ from .load_balancer import (
 )
 from .network_load_balancer import NetworkLoadBalancer, ServiceNetworkLoadBalancer
 from .scaling import AutoScaling
-from .scopes import remember_scope, root_of, stack_of
+from .scopes import remember_scope, stack_of
 from .service_connect import (
     SERVICE_CONNECT_LOG_PREFIX,
     ServerEndpoint,
@@ -754,21 +754,20 @@ def _check_file_systems(task: FargateTaskWithRoles, cluster: NetworkedCluster) -
             )
 
 
-_SAME_PLACE: weakref.WeakKeyDictionary[Any, set[tuple[str, str]]] = weakref.WeakKeyDictionary()
+_SAME_PLACE: weakref.WeakKeyDictionary[Stack, weakref.WeakSet[Stack]] = weakref.WeakKeyDictionary()
 
 
 def _check_same_place(scope: Construct, parameter: str, other: Construct) -> None:
     """Cross-stack references work only within one app stage, account and region. Each pair
-    of stacks is compared once per app (every lookup is a round trip to the jsii runtime)."""
+    of stacks is compared once (every lookup is a round trip to the jsii runtime)."""
     here, there = stack_of(scope), stack_of(other)
     if here is there:
         return
-    checked = _SAME_PLACE.setdefault(root_of(scope), set())
-    pair = (here.node.path, there.node.path)
-    if pair in checked:
+    checked = _SAME_PLACE.setdefault(here, weakref.WeakSet())
+    if there in checked:
         return
     _compare_places(scope, parameter, other, here, there)
-    checked.add(pair)
+    checked.add(there)
 
 
 def _compare_places(
