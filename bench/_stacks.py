@@ -38,17 +38,28 @@ def new_app() -> App:
 
 
 SERVICES_PER_STACK = 25
-"""Services per stack when a benchmark splits them (``split=True``): 25 ecs_patterns services
-are 365 resources, under CloudFormation's 500; ecs_patterns cannot put 50 in one stack."""
+"""Services per stack when a benchmark splits them: 25 ecs_patterns services are 365 resources,
+under CloudFormation's 500 (aws-cdk-lib refuses to synthesize more); 50 do not fit."""
+
+
+def splits(services: int, split: bool | None) -> bool:
+    """Whether the services go in stacks of their own: as asked, else (``None``) when there
+    are more than fit in one stack beside the platform."""
+    return services > SERVICES_PER_STACK if split is None else split
+
+
+def layout(services: int, split: bool | None) -> str:
+    """How a benchmark line names the stacks: " (split)" when the services are split."""
+    return " (split)" if splits(services, split) else ""
 
 
 def _stacks(
-    app: App, name: str, services: int, split: bool
+    app: App, name: str, services: int, split: bool | None
 ) -> tuple[Stack, list[tuple[int, Stack]]]:
     """The platform stack, and each service's index with the stack it goes in: the platform
-    stack itself, or (``split``) stacks of SERVICES_PER_STACK beside it."""
+    stack itself, or (see :func:`splits`) stacks of SERVICES_PER_STACK beside it."""
     first = Stack(app, name)
-    if not split:
+    if not splits(services, split):
         return first, [(index, first) for index in range(services)]
     groups = [
         Stack(app, f"{name}Services{group}") for group in range(-(-services // SERVICES_PER_STACK))
@@ -56,9 +67,9 @@ def _stacks(
     return first, [(index, groups[index // SERVICES_PER_STACK]) for index in range(services)]
 
 
-def ours(app: App, services: int = 1, *, alarms: bool = True, split: bool = False) -> Stack:
-    """VPC, cluster and `services` HTTPS web services (one shared ALB beyond the first). With
-    ``split`` the services go in stacks of SERVICES_PER_STACK beside the platform stack."""
+def ours(app: App, services: int = 1, *, alarms: bool = True, split: bool | None = None) -> Stack:
+    """VPC, cluster and `services` HTTPS web services (one shared ALB beyond the first); the
+    services split into stacks of SERVICES_PER_STACK as :func:`splits` says."""
     stack, placed = _stacks(app, f"Ours{services}", services, split)
     network = NetworkedCluster(stack, "Network")
     shared = None
@@ -92,9 +103,9 @@ def ours(app: App, services: int = 1, *, alarms: bool = True, split: bool = Fals
     return stack
 
 
-def patterns(app: App, services: int = 1, *, split: bool = False) -> Stack:
-    """The ecs_patterns equivalent: default VPC, a cluster, one ALB service per service (with
-    ``split``, in stacks of SERVICES_PER_STACK beside the VPC's)."""
+def patterns(app: App, services: int = 1, *, split: bool | None = None) -> Stack:
+    """The ecs_patterns equivalent: default VPC, a cluster, one ALB service per service, split
+    as :func:`splits` says."""
     stack, placed = _stacks(app, f"Patterns{services}", services, split)
     vpc = ec2.Vpc(stack, "Vpc", max_azs=2)
     cluster = ecs.Cluster(stack, "Cluster", vpc=vpc)

@@ -20,7 +20,7 @@ COUNTS = (1, 10, 50)
 
 def count(build: object, services: int, **kwargs: object) -> int:
     app = new_app()
-    stack = build(app, services, **kwargs)  # type: ignore[operator]
+    stack = build(app, services, split=False, **kwargs)  # type: ignore[operator]
     in_tree = sum(isinstance(node, CfnResource) for node in stack.node.find_all())
     if services <= 10:
         synthesized = len(template(stack)["Resources"])

@@ -17,14 +17,14 @@ import statistics
 import time
 from collections.abc import Callable
 
-from _stacks import SERVICES_PER_STACK, new_app, ours, patterns
+from _stacks import layout, new_app, ours, patterns
 from aws_cdk import Stack
 
 
-def timed(build: Callable[..., Stack], services: int, split: bool = False) -> float:
+def timed(build: Callable[..., Stack], services: int, split: bool | None = None) -> float:
     start = time.perf_counter()
     app = new_app()
-    build(app, services, split=split and services > SERVICES_PER_STACK)
+    build(app, services, split=split)
     app.synth()
     return time.perf_counter() - start
 
@@ -33,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--services", type=int, nargs="+", default=[1, 10, 50])
-    parser.add_argument("--no-split", dest="split", action="store_false")
+    parser.add_argument("--no-split", dest="split", action="store_const", const=False)
     args = parser.parse_args()
     timed(ours, 1)
     timed(patterns, 1)
@@ -44,9 +44,9 @@ def main() -> None:
             ours_times.append(timed(ours, count, args.split))
             pattern_times.append(timed(patterns, count, args.split))
         mine, theirs = statistics.median(ours_times), statistics.median(pattern_times)
-        stacks = "" if count <= SERVICES_PER_STACK or not args.split else " (split)"
         print(
-            f"{count:>3} services{stacks}: fargate-constructs {mine * 1000:6.0f} ms "
+            f"{count:>3} services{layout(count, args.split)}: "
+            f"fargate-constructs {mine * 1000:6.0f} ms "
             f"({min(ours_times) * 1000:.0f}), ecs_patterns {theirs * 1000:6.0f} ms "
             f"({min(pattern_times) * 1000:.0f}), ratio {mine / theirs:.2f}"
         )
