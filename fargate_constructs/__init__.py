@@ -26,13 +26,7 @@ if TYPE_CHECKING:
         RollingDeployment,
     )
     from .domain import Domain
-    from .load_balancer import (
-        LoadBalancer,
-        ProtocolVersion,
-        Route,
-        SharedLoadBalancer,
-        TargetHealth,
-    )
+    from .load_balancer import LoadBalancer, Route, SharedLoadBalancer
     from .log_groups import limit_grants_to_aws_services
     from .network_load_balancer import (
         HealthCheckProtocol,
@@ -54,6 +48,7 @@ if TYPE_CHECKING:
     from .service import FargateService
     from .service_connect import ServerEndpoint, ServiceConnect
     from .sidecars import FireLens, Tracing
+    from .target_health import ProtocolVersion, TargetHealth
     from .task import FargateTaskWithRoles
     from .volumes import EfsVolume, SharedVolume
     from .waf import ManagedWebAcl
@@ -78,7 +73,7 @@ _LAZY = {
     "LinearDeployment": ".deployment",
     "RollingDeployment": ".deployment",
     "LoadBalancer": ".load_balancer",
-    "ProtocolVersion": ".load_balancer",
+    "ProtocolVersion": ".target_health",
     "Domain": ".domain",
     "HealthCheckProtocol": ".network_load_balancer",
     "NetworkLoadBalancer": ".network_load_balancer",
@@ -88,7 +83,7 @@ _LAZY = {
     "ServiceConnect": ".service_connect",
     "Route": ".load_balancer",
     "SharedLoadBalancer": ".load_balancer",
-    "TargetHealth": ".load_balancer",
+    "TargetHealth": ".target_health",
     "FargateService": ".service",
     "AlarmThresholds": ".alarms",
     "ServiceAlarms": ".alarms",

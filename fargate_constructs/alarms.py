@@ -14,11 +14,13 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .compliance import ALARMS_WITHOUT_TOPIC, INFORMATIONAL_ALARMS_WITHOUT_TOPIC, acknowledge
+from .doors import checked
 from .errors import InvalidParameterError
 
 PERIOD = Duration.minutes(1)
 
 
+@checked
 @dataclass(frozen=True)
 class AlarmThresholds:
     """When the service's alarms fire (each over one-minute periods).
@@ -59,6 +61,7 @@ def alarm_name_prefix(scope: Construct) -> str:
     return Names.unique_resource_name(scope, max_length=200, separator="-")
 
 
+@checked
 class ServiceAlarms(Construct):
     """The alarms of one service.
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from aws_cdk import aws_ecs as ecs
 
+from .doors import checked
 from .errors import InvalidParameterError
 from .sizing import TaskSize
 
@@ -14,6 +15,7 @@ FARGATE_SPOT = "FARGATE_SPOT"
 MAX_BASE = 100_000
 
 
+@checked
 @dataclass(frozen=True)
 class Capacity:
     """A capacity provider strategy over FARGATE (on-demand) and FARGATE_SPOT.
@@ -55,6 +57,14 @@ class Capacity:
                 given="on_demand_weight=0",
                 nearest="on_demand_weight=1",
             )
+
+    @classmethod
+    def _door_nearest(cls, value: object) -> str | None:
+        if isinstance(value, str) and "spot" in value.lower():
+            return "Capacity.spot()"
+        if isinstance(value, str):
+            return "Capacity.on_demand()"
+        return None
 
     @classmethod
     def on_demand(cls) -> Capacity:

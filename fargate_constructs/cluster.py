@@ -28,6 +28,7 @@ from .compliance import (
     acknowledge,
     ignore_lint_check,
 )
+from .doors import checked
 from .endpoints import GATEWAY_ENDPOINTS, KNOWN_ENDPOINTS, TASK_START_ENDPOINTS
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
@@ -114,6 +115,7 @@ def _vpc_block(network: ipaddress.IPv4Network) -> ipaddress.IPv4Network:
     return network
 
 
+@checked
 class NetworkedCluster(Construct):
     """A VPC with public subnets and private task subnets in each AZ, and an ECS cluster with the
     FARGATE and FARGATE_SPOT capacity providers.
@@ -153,6 +155,15 @@ class NetworkedCluster(Construct):
         services with ``service_connect=`` or ``connects_to=`` need one). An HTTP namespace:
         Service Connect resolves names through its proxy, so no Route 53 zone is made.
     """
+
+    @classmethod
+    def _door_nearest(cls, value: object) -> str | None:
+        if type(value).__name__ == "Cluster":
+            return (
+                "NetworkedCluster(self, 'Network') (it makes the VPC, the ECS cluster and its "
+                "capacity providers; to keep an existing VPC: vpc=existing_vpc)"
+            )
+        return "NetworkedCluster(self, 'Network')"
 
     def __init__(
         self,

@@ -15,8 +15,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
 
+from .doors import Nearest, checked
 from .durations import DurationLike, as_timedelta, check_seconds
 from .errors import InvalidParameterError
 from .validation import (
@@ -31,6 +32,27 @@ from .validation import (
     expect_str_mapping,
     expect_str_tuple,
 )
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_ecs as ecs
+    from aws_cdk import aws_secretsmanager as secretsmanager
+
+
+def _split_command(value: object) -> str | None:
+    """``"python app.py"`` as ECS wants it: ``['python', 'app.py']`` (exec form)."""
+    import shlex
+
+    if not isinstance(value, str):
+        return None
+    try:
+        return repr(shlex.split(value))
+    except ValueError:
+        return repr([value])
+
+
+Command: TypeAlias = Annotated[Sequence[str], Nearest(_split_command)]
+"""A command in exec form, one list item per argument; a string is refused (it would be
+taken character by character), with its ``shlex.split`` as the nearest valid choice."""
 
 CONTAINER_NAME_PATTERN = ECS_NAME  # containers and volumes follow ECS's name rule
 PORT_NAME_PATTERN = re.compile(r"[a-z0-9_][a-z0-9_-]{0,63}")
@@ -110,6 +132,7 @@ def check_image_reference(parameter: str, reference: str) -> str:
     return reference
 
 
+@checked
 @dataclass(frozen=True)
 class Port:
     """A port a container listens on.
@@ -157,6 +180,7 @@ class Port:
             )
 
 
+@checked
 @dataclass(frozen=True)
 class Mount:
     """A volume of the task (see ``FargateTaskWithRoles(volumes=...)``) mounted into a
@@ -172,6 +196,7 @@ class Mount:
         expect_bool("read_only", self.read_only)
 
 
+@checked
 @dataclass(frozen=True)
 class HealthCheck:
     """A container health check (Docker's ``HEALTHCHECK``), with ECS's limits.
@@ -230,6 +255,7 @@ def paths_overlap(first: str, second: str) -> bool:
     return first == second or first.startswith(second + "/") or second.startswith(first + "/")
 
 
+@checked
 @dataclass(frozen=True)
 class Container:
     """One container of a task. Every field is checked when the object is made; what depends
@@ -265,25 +291,25 @@ class Container:
     """
 
     name: str
-    image: Any
+    image: str | ecs.ContainerImage
     essential: bool = True
     cpu: int | None = None
     memory_limit_mib: int | None = None
     memory_reservation_mib: int | None = None
     ports: tuple[Port | int, ...] = ()
     environment: Mapping[str, str] = field(default_factory=dict)
-    secrets: Mapping[str, Any] = field(default_factory=dict)
-    command: tuple[str, ...] | None = None
-    entry_point: tuple[str, ...] | None = None
+    secrets: Mapping[str, ecs.Secret | secretsmanager.ISecret] = field(default_factory=dict)
+    command: Command | None = None
+    entry_point: Command | None = None
     working_directory: str | None = None
     user: str | None = None
-    health_check: Any = None
+    health_check: HealthCheck | ecs.HealthCheck | None = None
     depends_on: Mapping[str, Dependency] = field(default_factory=dict)
     readonly_root_filesystem: bool | None = None
     writable_paths: tuple[str, ...] = DEFAULT_WRITABLE_PATHS
     mounts: tuple[Mount, ...] = ()
     stop_timeout: DurationLike | None = None
-    registry_credentials: Any = None
+    registry_credentials: secretsmanager.ISecret | None = None
 
     def __post_init__(self) -> None:
         name = check_container_name(self.name)
@@ -480,14 +506,23 @@ class Container:
         return self.health_check is not None
 
 
+ENV_NAME_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+"""Names a POSIX shell can read back (``A=B`` or ``MY VAR`` would be set, but unusable)."""
+
+
 def check_variable_names(environment: Mapping[str, Any], secrets: Mapping[str, Any]) -> None:
     for parameter, names in (("environment", environment), ("secrets", secrets)):
         for name in names:
-            if not name or not name.strip():
+            if not ENV_NAME_PATTERN.fullmatch(name):
+                cleaned = re.sub(r"[^A-Za-z0-9_]+", "_", name.strip()).strip("_")
+                if cleaned[:1].isdigit():
+                    cleaned = f"_{cleaned}"
                 raise InvalidParameterError(
                     parameter,
                     name,
-                    "non-empty environment variable names",
+                    "non-empty environment variable names of letters, digits and '_', not starting "
+                    "with a digit ([A-Za-z_][A-Za-z0-9_]*)",
+                    nearest=f"{cleaned!r}" if cleaned else None,
                 )
     from aws_cdk import aws_ecs as ecs
 

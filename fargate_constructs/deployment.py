@@ -14,6 +14,7 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_ecs as ecs
 
+from .doors import checked
 from .durations import DurationLike, describe, normalize_durations, optional_held
 from .errors import InvalidParameterError
 
@@ -55,6 +56,7 @@ def _alarm_config(names: tuple[str, ...]) -> ecs.DeploymentAlarmConfig | None:
     )
 
 
+@checked
 @dataclass(frozen=True)
 class RollingDeployment:
     """Replace tasks in place, ``max_healthy_percent`` of the desired count at most running and
@@ -81,6 +83,20 @@ class RollingDeployment:
 
     needs_alternate_target = False
     splits_traffic = False
+
+    @classmethod
+    def _door_nearest(cls, value: object) -> str | None:
+        if not isinstance(value, str):
+            return None
+        spelled = value.lower().replace("-", "").replace("_", "").replace(" ", "")
+        for word, suggestion in (
+            ("bluegreen", "BlueGreenDeployment()"),
+            ("canary", "CanaryDeployment(percent=10)"),
+            ("linear", "LinearDeployment(step_percent=10)"),
+        ):
+            if word in spelled:
+                return suggestion
+        return "RollingDeployment()"
 
     def __post_init__(self) -> None:
         normalize_durations(self, "bake_time")
@@ -209,6 +225,7 @@ class _TrafficShiftingDeployment:
         }
 
 
+@checked
 @dataclass(frozen=True)
 class BlueGreenDeployment(_TrafficShiftingDeployment):
     """Start a full green set of tasks, optionally test it on ``test_listener_port``, switch all
@@ -239,6 +256,7 @@ def _check_percent(parameter: str, value: float, low: float) -> None:
         )
 
 
+@checked
 @dataclass(frozen=True)
 class CanaryDeployment(_TrafficShiftingDeployment):
     """Shift ``percent`` of production traffic to green, wait ``step_bake_time``, then shift
@@ -270,6 +288,7 @@ class CanaryDeployment(_TrafficShiftingDeployment):
         }
 
 
+@checked
 @dataclass(frozen=True)
 class LinearDeployment(_TrafficShiftingDeployment):
     """Shift production traffic to green in equal steps of ``step_percent``, waiting

@@ -20,6 +20,7 @@ from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_route53_targets as route53_targets
 from constructs import Construct
 
+from .doors import checked
 from .errors import InvalidParameterError
 from .validation import expect_interface, expect_str, expect_str_tuple
 
@@ -105,6 +106,7 @@ def certificate_for(
     return domain.certificate(scope, "Certificate") if domain is not None else None
 
 
+@checked
 @dataclass(frozen=True)
 class Domain:
     """Serve a load balancer under ``name`` (and ``extra_names``) from a Route 53 hosted zone.

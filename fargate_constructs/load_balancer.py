@@ -8,45 +8,41 @@ HTTPS with an ACM certificate, port 80 only redirects; plain HTTP needs ``allow_
 
 from __future__ import annotations
 
-import functools
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from datetime import timedelta
-from enum import Enum
 from typing import Any
 
 from aws_cdk import (
     Aws,
-    CfnCondition,
-    CfnMapping,
     CfnOutput,
-    Duration,
-    Fn,
+    CfnResource,
     Names,
-    Stack,
     Token,
 )
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
-from aws_cdk.region_info import RegionInfo
 from constructs import Construct, IConstruct, Node
 
+from .access_logs import access_log_bucket, elb_log_account_root
 from .cluster import NetworkedCluster
 from .compliance import (
-    ACCESS_LOG_BUCKET,
-    ACCESS_LOG_BUCKET_CONTROL_TOWER,
+    ECS_LOAD_BALANCER_ROLE,
     INTERNAL_LOAD_BALANCER_WAF,
     PLAIN_HTTP_OPT_IN,
     PUBLIC_LISTENER_INGRESS,
     REDIRECT_ONLY_LISTENER,
+    REDUNDANT_DEPENDS_ON,
     acknowledge,
+    ignore_lint_check,
 )
 from .domain import Domain, certificate_for, check_certificate
+from .doors import checked
 from .durations import (
     DurationLike,
     check_seconds,
@@ -56,183 +52,22 @@ from .durations import (
     to_duration,
 )
 from .errors import InvalidParameterError
-from .scopes import remember_scope, stack_of
-from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
+from .ingress import Attached, IngressBinding, IngressPlan, IngressSite, ServiceSide, scope_of
+from .scopes import check_same_place, remember_scope, stack_of
+from .target_health import (
+    ProtocolVersion,
+    TargetHealth,
+)
+from .validation import check_cidrs, check_int_range, expect_bool, expect_instance
 
 HTTPS_PORT = 443
 HTTP_PORT = 80
 ACCESS_LOG_PREFIX = "alb"
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
-GRPC_HEALTH_CHECK_PATH = "/AWS.ALB/healthcheck"
-"""ELB's default gRPC health check: a method no server implements, answered with status 12
-(UNIMPLEMENTED) by any running gRPC server, hence the default healthy code 12."""
-MAX_STICKINESS = timedelta(days=7)
-_HTTP_CODES = re.compile(r"\d{3}(-\d{3})?(,\d{3}(-\d{3})?)*")
-_GRPC_CODES = re.compile(r"\d{1,2}(-\d{1,2})?(,\d{1,2}(-\d{1,2})?)*")
-
-
-class ProtocolVersion(Enum):
-    """How an ALB talks to its targets. HTTP2 and GRPC need an HTTPS listener."""
-
-    HTTP1 = "HTTP1"
-    HTTP2 = "HTTP2"
-    GRPC = "GRPC"
-
-
-@dataclass(frozen=True)
-class TargetHealth:
-    """A target group's health check, draining and routing settings, shared by dedicated and
-    shared load balancers. Durations take ``timedelta`` or ``aws_cdk.Duration``.
-
-    :param path: health check path (default ``/``, or ELB's ``/AWS.ALB/healthcheck`` for gRPC).
-    :param healthy_http_codes: codes that count as healthy (default ``200-399``).
-    :param interval: between checks, 5 to 300 s (default 10 s; CDK/ELB default 30 s).
-    :param timeout: per check, 2 to 120 s and below ``interval`` (default 5 s).
-    :param healthy_threshold: consecutive passes to become healthy, 2 to 10 (default 2).
-    :param unhealthy_threshold: consecutive failures to become unhealthy, 2 to 10 (default 3).
-    :param deregistration_delay: draining time of a stopping task, 0 to 3600 s (default 30 s;
-        ELB's 300 s makes every rolling step wait five minutes).
-    :param protocol_version: HTTP1, HTTP2 or GRPC to the targets (default: GRPC or HTTP2 when
-        the target port's ``app_protocol`` says so, else HTTP1).
-    :param healthy_grpc_codes: gRPC status codes that count as healthy, 0 to 99 (default
-        ``12``, what any gRPC server answers to ELB's default health check).
-    :param stickiness: keep a client on one task with a load-balancer cookie for this long,
-        1 s to 7 days (default: off).
-    :param slow_start: ramp a new task's share of requests up over 30 to 900 s (default: off).
-    """
-
-    path: str | None = None
-    healthy_http_codes: str = "200-399"
-    interval: DurationLike = timedelta(seconds=10)
-    timeout: DurationLike = timedelta(seconds=5)
-    healthy_threshold: int = 2
-    unhealthy_threshold: int = 3
-    deregistration_delay: DurationLike = timedelta(seconds=30)
-    protocol_version: ProtocolVersion | None = None
-    healthy_grpc_codes: str = "12"
-    stickiness: DurationLike | None = None
-    slow_start: DurationLike | None = None
-
-    def __post_init__(self) -> None:
-        normalize_durations(
-            self, "interval", "timeout", "deregistration_delay", "stickiness", "slow_start"
-        )
-        if self.path is not None and not expect_str("health_check_path", self.path).startswith("/"):
-            raise InvalidParameterError(
-                "health_check_path",
-                self.path,
-                "a path starting with '/'",
-                nearest=f"'/{self.path}'",
-            )
-        _check_codes("healthy_http_codes", self.healthy_http_codes, _HTTP_CODES, 200, 499)
-        _check_codes("healthy_grpc_codes", self.healthy_grpc_codes, _GRPC_CODES, 0, 99)
-        check_health_timing(
-            held(self.interval),
-            held(self.timeout),
-            self.healthy_threshold,
-            self.unhealthy_threshold,
-            held(self.deregistration_delay),
-        )
-        if self.protocol_version is not None and not isinstance(
-            self.protocol_version, ProtocolVersion
-        ):
-            raise InvalidParameterError(
-                "protocol_version",
-                self.protocol_version,
-                "ProtocolVersion.HTTP1, ProtocolVersion.HTTP2 or ProtocolVersion.GRPC",
-            )
-        if self.stickiness is not None:
-            check_seconds(
-                "stickiness", held(self.stickiness), 1, int(MAX_STICKINESS.total_seconds())
-            )
-        if self.slow_start is not None:
-            check_seconds("slow_start", held(self.slow_start), 30, 900)
-
-    def time_to_healthy(self) -> timedelta:
-        """Least time from registration to healthy: interval x healthy threshold."""
-        return held(self.interval) * self.healthy_threshold
-
-    def resolved_version(self, app_protocol: str | None) -> ProtocolVersion:
-        """The protocol version to targets: as given, else from the port's app protocol."""
-        if self.protocol_version is not None:
-            return self.protocol_version
-        if app_protocol in ("GRPC", "HTTP2"):
-            return ProtocolVersion(app_protocol)
-        return ProtocolVersion.HTTP1
-
-    def target_group_props(
-        self, version: ProtocolVersion = ProtocolVersion.HTTP1
-    ) -> dict[str, Any]:
-        grpc = version is ProtocolVersion.GRPC
-        default_path = GRPC_HEALTH_CHECK_PATH if grpc else "/"
-        return {
-            "deregistration_delay": to_duration(self.deregistration_delay),
-            # Left out for HTTP1 (ELB's default): adding the property replaces a target group.
-            "protocol_version": (
-                None
-                if version is ProtocolVersion.HTTP1
-                else getattr(elbv2.ApplicationProtocolVersion, version.value)
-            ),
-            "stickiness_cookie_duration": to_duration(self.stickiness),
-            "slow_start": to_duration(self.slow_start),
-            "health_check": elbv2.HealthCheck(
-                path=self.path or default_path,
-                healthy_http_codes=None if grpc else self.healthy_http_codes,
-                healthy_grpc_codes=self.healthy_grpc_codes if grpc else None,
-                interval=to_duration(self.interval),
-                timeout=to_duration(self.timeout),
-                healthy_threshold_count=self.healthy_threshold,
-                unhealthy_threshold_count=self.unhealthy_threshold,
-            ),
-        }
 
 
 def _cidr_tuple(cidrs: Sequence[str] | None) -> tuple[str, ...] | None:
     return check_cidrs("allowed_cidrs", cidrs) if cidrs is not None else None
-
-
-def check_health_timing(
-    interval: timedelta,
-    timeout: timedelta,
-    healthy_threshold: int,
-    unhealthy_threshold: int,
-    deregistration_delay: timedelta,
-) -> None:
-    """ELB's limits on a target group's health checks and draining (ALB and NLB alike)."""
-    check_seconds("health_check_timeout", timeout, 2, 120)
-    seconds = interval.total_seconds()
-    if not 5 <= seconds <= 300 or seconds % 1:
-        # The suggested interval must also stay above the timeout.
-        nearest = min(max(round(seconds), 5, int(timeout.total_seconds()) + 1), 300)
-        raise InvalidParameterError(
-            "health_check_interval",
-            describe(interval),
-            "whole seconds from 5 to 300",
-            nearest=f"health_check_interval=Duration.seconds({nearest})",
-        )
-    if timeout >= interval:
-        raise InvalidParameterError(
-            "health_check_timeout",
-            describe(timeout),
-            "less than the health check interval",
-            given=f"health_check_interval={describe(interval)}",
-            nearest=f"health_check_timeout=Duration.seconds({int(interval.seconds) - 1})",
-        )
-    check_int_range("healthy_threshold", healthy_threshold, 2, 10)
-    check_int_range("unhealthy_threshold", unhealthy_threshold, 2, 10)
-    check_seconds("deregistration_delay", deregistration_delay, 0, 3600)
-
-
-def _check_codes(parameter: str, codes: Any, pattern: re.Pattern[str], low: int, high: int) -> None:
-    codes = expect_str(parameter, codes)
-    numbers = [int(n) for n in re.findall(r"\d+", codes)]
-    if not pattern.fullmatch(codes) or not all(low <= n <= high for n in numbers):
-        raise InvalidParameterError(
-            parameter,
-            codes,
-            f"codes from {low} to {high}, as a list ('200,302') or a range ('200-399')",
-            nearest=f"{parameter}='{'200-399' if low == 200 else '12'}'",
-        )
 
 
 @dataclass(frozen=True)
@@ -344,6 +179,7 @@ class ListenerSettings:
         return HTTPS_PORT if self.https else HTTP_PORT
 
 
+@checked
 @dataclass(frozen=True)
 class LoadBalancer:
     """A load balancer of the service's own. Listener settings as in :class:`ListenerSettings`,
@@ -400,6 +236,26 @@ class LoadBalancer:
             idle_timeout=self.idle_timeout,
         )
 
+    def plan(self, site: IngressSite) -> IngressPlan:
+        return _plan_alb(site, self.target_health(), requested_by="LoadBalancer")
+
+    def bind(self, service: ServiceSide) -> IngressBinding:
+        """Make the service's own load balancer (before the ECS service, so the tasks start
+        with its targets group) and bind the one route on it."""
+        shared = SharedLoadBalancer(
+            scope_of(service),
+            "LoadBalancer",
+            cluster=service.cluster,
+            **self.listener_settings().as_kwargs(),
+        )
+        route = Route(
+            load_balancer=shared,
+            priority=1,
+            path_patterns=("/*",),
+            health=self.target_health(),
+        )
+        return route.bind(service)
+
     def target_health(self) -> TargetHealth:
         return TargetHealth(
             path=self.health_check_path,
@@ -416,6 +272,7 @@ class LoadBalancer:
         )
 
 
+@checked
 @dataclass(frozen=True)
 class Route:
     """A service's place on a :class:`SharedLoadBalancer`: a listener rule that matches
@@ -426,7 +283,22 @@ class Route:
     priority: int
     host_headers: tuple[str, ...] = ()
     path_patterns: tuple[str, ...] = ()
-    health: TargetHealth = TargetHealth()
+    health: TargetHealth = field(default_factory=TargetHealth)
+
+    def plan(self, site: IngressSite) -> IngressPlan:
+        shared = self.load_balancer
+        check_same_place(site.scope, "load_balancer", shared)
+        if shared.cluster.vpc is not site.cluster.vpc:
+            raise InvalidParameterError(
+                "load_balancer",
+                shared.node.path,
+                "a shared load balancer in the service's VPC (its targets are task IPs)",
+                given=f"cluster={site.cluster.node.path}",
+            )
+        return _plan_alb(site, self.health, requested_by="Route")
+
+    def bind(self, service: ServiceSide) -> IngressBinding:
+        return _RouteBinding(self, service)
 
     def conditions(self) -> list[elbv2.ListenerCondition]:
         conditions = []
@@ -437,6 +309,7 @@ class Route:
         return conditions
 
 
+@checked
 class SharedLoadBalancer(Construct):
     """One application load balancer that several services share through listener rules,
     instead of one ALB per service (what ``ecs_patterns`` does).
@@ -717,7 +590,7 @@ class SharedLoadBalancer(Construct):
         log_objects = bucket.arn_for_objects(f"{ACCESS_LOG_PREFIX}/AWSLogs/{Aws.ACCOUNT_ID}/*")
         bucket.add_to_resource_policy(
             iam.PolicyStatement(
-                principals=[iam.ArnPrincipal(_elb_log_account_root(stack))],
+                principals=[iam.ArnPrincipal(elb_log_account_root(stack))],
                 actions=["s3:PutObject"],
                 resources=[log_objects],
             )
@@ -734,64 +607,180 @@ class SharedLoadBalancer(Construct):
         return bucket
 
 
-def access_log_bucket(scope: Construct, retention: timedelta) -> s3.Bucket:
-    """A bucket for load balancer access logs: SSE-S3 (all ELB log delivery supports), SSL
-    only, no public access, versioned, expiring after ``retention``."""
-    bucket = s3.Bucket(
-        scope,
-        "AccessLogs",
-        encryption=s3.BucketEncryption.S3_MANAGED,
-        enforce_ssl=True,
-        block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-        versioned=True,
-        object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-        lifecycle_rules=[
-            s3.LifecycleRule(
-                expiration=Duration.days(max(1, retention.days)),
-                noncurrent_version_expiration=Duration.days(1),
+@dataclass(frozen=True)
+class LoadBalancerAttachment:
+    """What a service's load balancer consists of, for users who reach past the construct."""
+
+    shared: SharedLoadBalancer
+    target_group: elbv2.ApplicationTargetGroup
+    listener_rule: elbv2.ApplicationListenerRule
+    health: TargetHealth
+    green_target_group: elbv2.ApplicationTargetGroup | None = None
+    test_listener_rule: elbv2.ApplicationListenerRule | None = None
+
+
+def _plan_alb(site: IngressSite, health: TargetHealth, *, requested_by: str) -> IngressPlan:
+    target = site.task.target(site.target_container, site.target_port, requested_by=requested_by)
+    if health.stickiness is not None and site.deployment.splits_traffic:
+        raise InvalidParameterError(
+            "stickiness",
+            describe(held(health.stickiness)),
+            "None with a canary or linear deployment: while traffic is split, ALB picks the "
+            "target group per request, so a sticky client would bounce between old and new "
+            "tasks (ECS allows it; this library refuses it)",
+            given=f"deployment={type(site.deployment).__name__}(...)",
+            nearest="deployment=BlueGreenDeployment() (all at once), or stickiness=None",
+        )
+    return IngressPlan(target=target, application_metrics=True, grace_period=True)
+
+
+class _RouteBinding:
+    """A route bound to one service: the tasks carry the load balancer's targets group, which
+    holds the one rule per port between them (see
+    :meth:`SharedLoadBalancer.remove_rules_for_own_group`)."""
+
+    def __init__(self, route: Route, service: ServiceSide) -> None:
+        self.route = route
+        self.service = service
+        self.security_groups: tuple[ec2.ISecurityGroup, ...] = (
+            route.load_balancer.targets_security_group,
+        )
+
+    def attach(self, ecs_service: ecs.FargateService) -> Attached:
+        route, side = self.route, self.service
+        scope = scope_of(side)
+        shared = route.load_balancer
+        shared.claim_priority(route.priority, scope)
+        assert side.target is not None
+        container_name, port = side.target
+        version = self._protocol_version()
+
+        blue = self._target_group("TargetGroup", port, version)
+        green = None
+        if side.deployment.needs_alternate_target:
+            green = self._target_group("GreenTargetGroup", port, version)
+        rule = elbv2.ApplicationListenerRule(
+            scope,
+            "ListenerRule",
+            listener=shared.listener,
+            priority=route.priority,
+            conditions=route.conditions(),
+            **_forward(blue, green),
+        )
+        test_rule = None
+        if green is None:
+            # add_target rather than attach_to_application_target_group: the same attachment,
+            # without a result struct read back through jsii.
+            blue.add_target(
+                ecs_service.load_balancer_target(container_name=container_name, container_port=port)
             )
-        ],
-    )
-    acknowledge(bucket, ACCESS_LOG_BUCKET)
-    acknowledge(bucket, ACCESS_LOG_BUCKET_CONTROL_TOWER)
-    return bucket
+        else:
+            test_port = getattr(side.deployment, "test_listener_port", None)
+            test_listener = None
+            if test_port is not None:
+                test_rule = elbv2.ApplicationListenerRule(
+                    scope,
+                    "TestListenerRule",
+                    listener=shared.test_listener(test_port),
+                    priority=route.priority,
+                    conditions=route.conditions(),
+                    **_forward(blue, green),
+                )
+                test_listener = ecs.ListenerRuleConfiguration.application_listener_rule(test_rule)
+            target = ecs_service.load_balancer_target(
+                container_name=container_name,
+                container_port=port,
+                alternate_target=ecs.AlternateTarget(
+                    "AlternateTarget",
+                    alternate_target_group=green,
+                    production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(
+                        rule
+                    ),
+                    test_listener=test_listener,
+                    role=self._load_balancer_role(),
+                ),
+            )
+            blue.add_target(target)
+            # The alternate target makes the service depend on the listener rules it Refs.
+            service_resource = ecs_service.node.default_child
+            assert isinstance(service_resource, CfnResource)
+            ignore_lint_check(service_resource, "W3005", REDUNDANT_DEPENDS_ON)
+        shared.remove_rules_for_own_group(side.security_group, port)
+        attachment = LoadBalancerAttachment(shared, blue, rule, route.health, green, test_rule)
+        groups = (blue,) if green is None else (blue, green)
+        return Attached(target_groups=groups, url=shared.url, application=attachment)
 
-
-_ELB_ACCOUNTS_ID = "FargateConstructsElbLogAccounts"
-_ELB_LEGACY_REGION_ID = "FargateConstructsElbLegacyLogRegion"
-
-
-@functools.cache
-def _elb_log_accounts() -> dict[str, dict[str, str]]:
-    # aws-cdk-lib's region facts are fixed for the process: read them (two round trips to the
-    # jsii runtime per region) once, not once per stack.
-    return {
-        region.name: {"Account": region.elbv2_account or "none"} for region in RegionInfo.regions
-    }
-
-
-def _elb_log_account_root(stack: Stack) -> str:
-    """ARN of ELB's log-delivery account in the deploy region (regions opened before August
-    2022), else this account's root, which changes nothing; newer regions use the
-    log-delivery service principal. One mapping and condition per stack."""
-    mapping = stack.node.try_find_child(_ELB_ACCOUNTS_ID)
-    if mapping is None:
-        mapping = CfnMapping(
-            stack,
-            _ELB_ACCOUNTS_ID,
-            mapping=_elb_log_accounts(),
+    def _target_group(
+        self, id: str, port: int, version: ProtocolVersion
+    ) -> elbv2.ApplicationTargetGroup:
+        return elbv2.ApplicationTargetGroup(
+            scope_of(self.service),
+            id,
+            vpc=self.service.cluster.vpc,
+            port=port,
+            protocol=elbv2.ApplicationProtocol.HTTP,
+            target_type=elbv2.TargetType.IP,
+            **self.route.health.target_group_props(version),
         )
-        CfnCondition(
-            stack,
-            _ELB_LEGACY_REGION_ID,
-            expression=Fn.condition_not(
-                Fn.condition_equals(mapping.find_in_map(Aws.REGION, "Account"), "none")
+
+    def _protocol_version(self) -> ProtocolVersion:
+        """HTTP2 and gRPC reach targets only from an HTTPS listener (ELB's rule)."""
+        side, shared = self.service, self.route.load_balancer
+        assert side.target is not None
+        container, port_number = side.target
+        port = next(p for p in side.task.specs[container].port_list if p.port == port_number)
+        app_protocol = port.app_protocol.name if port.app_protocol is not None else None
+        version = self.route.health.resolved_version(app_protocol)
+        if version is not ProtocolVersion.HTTP1 and not shared.settings.https:
+            raise InvalidParameterError(
+                "protocol_version",
+                f"ProtocolVersion.{version.name}",
+                "HTTP1 behind a plain-HTTP listener: an ALB sends HTTP/2 and gRPC to targets "
+                "only from an HTTPS listener",
+                given=f"load balancer {shared.node.path} with allow_plain_http=True"
+                + (f", port app_protocol={app_protocol}" if app_protocol else ""),
+                nearest="certificate=... (or domain=Domain(...)) on the load balancer, or "
+                "protocol_version=ProtocolVersion.HTTP1",
+            )
+        return version
+
+    def _load_balancer_role(self) -> iam.Role:
+        """The role ECS uses to shift traffic between the target groups, trusted only by ECS
+        in this account (CDK's default role has no such condition)."""
+        scope = scope_of(self.service)
+        role = iam.Role(
+            scope,
+            "LoadBalancerRole",
+            assumed_by=iam.ServicePrincipal(
+                "ecs.amazonaws.com",
+                conditions={"StringEquals": {"aws:SourceAccount": stack_of(scope).account}},
             ),
+            description="ECS shifts load balancer traffic between blue and green",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(ECS_LOAD_BALANCER_POLICY)
+            ],
         )
-    assert isinstance(mapping, CfnMapping)
-    account = mapping.find_in_map(Aws.REGION, "Account")
-    return Fn.condition_if(
-        _ELB_LEGACY_REGION_ID,
-        f"arn:{Aws.PARTITION}:iam::{account}:root",
-        f"arn:{Aws.PARTITION}:iam::{Aws.ACCOUNT_ID}:root",
-    ).to_string()
+        acknowledge(role, ECS_LOAD_BALANCER_ROLE)
+        return role
+
+
+ECS_LOAD_BALANCER_POLICY = "service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+
+
+def _forward(
+    blue: elbv2.ApplicationTargetGroup, green: elbv2.ApplicationTargetGroup | None
+) -> dict[str, Any]:
+    """The listener rule's action: ``target_groups`` for one group (the same forward action
+    as ``ListenerAction.forward``, without building it through jsii)."""
+    if green is None:
+        return {"target_groups": [blue]}
+    # ECS moves the weights during a deployment; both groups must be on the rule (and so
+    # associated with the load balancer) from the start.
+    return {
+        "action": elbv2.ListenerAction.weighted_forward(
+            [
+                elbv2.WeightedTargetGroup(target_group=blue, weight=100),
+                elbv2.WeightedTargetGroup(target_group=green, weight=0),
+            ]
+        )
+    }

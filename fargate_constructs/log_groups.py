@@ -9,6 +9,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from .compliance import CROSS_STACK_LOG_KEY, acknowledge
+from .doors import checked
 from .scopes import stack_of
 
 DEFAULT_LOG_RETENTION = logs.RetentionDays.ONE_YEAR
@@ -60,6 +61,7 @@ def create_log_key(scope: Construct, id: str) -> kms.Key:
     return key
 
 
+@checked
 def limit_grants_to_aws_services(key: kms.Key) -> None:
     """Deny ``kms:CreateGrant`` unless the grant is for an AWS resource or an AWS service asks
     (Control Tower's KMS.PR.3): grants are how a principal could hand the key's use on."""

@@ -27,6 +27,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from .access_logs import access_log_bucket
 from .cluster import NetworkedCluster
 from .compliance import (
     NLB_ACCESS_LOGS,
@@ -36,9 +37,11 @@ from .compliance import (
 )
 from .containers import Port, Transport
 from .domain import Domain, certificate_for, check_certificate
+from .doors import checked
 from .durations import DurationLike, held, normalize_durations, to_duration
 from .errors import InvalidParameterError
-from .load_balancer import access_log_bucket, check_health_timing
+from .ingress import Attached, IngressBinding, IngressPlan, IngressSite, ServiceSide, scope_of
+from .target_health import check_health_timing
 from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
 
 NLB_LOG_PREFIX = "nlb"
@@ -68,6 +71,7 @@ class HealthCheckProtocol(Enum):
     HTTPS = "HTTPS"
 
 
+@checked
 @dataclass(frozen=True)
 class NetworkLoadBalancer:
     """A network load balancer of the service's own. Durations take ``timedelta`` or
@@ -192,6 +196,26 @@ class NetworkLoadBalancer:
                 self, "allowed_cidrs", check_cidrs("allowed_cidrs", self.allowed_cidrs)
             )
 
+    def plan(self, site: IngressSite) -> IngressPlan:
+        if site.deployment.needs_alternate_target:
+            raise InvalidParameterError(
+                "deployment",
+                f"{type(site.deployment).__name__}(...)",
+                "RollingDeployment(...) with a NetworkLoadBalancer: ECS can shift NLB traffic "
+                "(with ten-minute waits per shift), but this library implements blue/green, "
+                "canary and linear for application load balancers only",
+                given="load_balancer=NetworkLoadBalancer(...)",
+                nearest="deployment=RollingDeployment()",
+            )
+        container, port = site.task.target(
+            site.target_container, site.target_port, requested_by="NetworkLoadBalancer"
+        )
+        self.check_target(container, site.task.specs[container].port_list, port)
+        return IngressPlan(target=(container, port), grace_period=True)
+
+    def bind(self, service: ServiceSide) -> IngressBinding:
+        return _NetworkBinding(self, service)
+
     def check_target(self, container: str, ports: Sequence[Port], port: int) -> None:
         """The target container must listen on ``port`` with every transport the protocol
         needs, and on ``health_check_port`` over TCP."""
@@ -215,6 +239,7 @@ class NetworkLoadBalancer:
             )
 
 
+@checked
 class ServiceNetworkLoadBalancer(Construct):
     """The network load balancer, listener and target group a :class:`FargateService` made
     from :class:`NetworkLoadBalancer` settings. Attributes: :attr:`load_balancer`,
@@ -398,3 +423,28 @@ class ServiceNetworkLoadBalancer(Construct):
 
 def _port(transport: Transport, port: int) -> ec2.Port:
     return ec2.Port.udp(port) if transport is Transport.UDP else ec2.Port.tcp(port)
+
+
+class _NetworkBinding:
+    """A network load balancer bound to one service: made once the ECS service exists."""
+
+    security_groups: tuple[ec2.ISecurityGroup, ...] = ()
+
+    def __init__(self, settings: NetworkLoadBalancer, service: ServiceSide) -> None:
+        self.settings = settings
+        self.service = service
+
+    def attach(self, ecs_service: ecs.FargateService) -> Attached:
+        side = self.service
+        assert side.target is not None
+        network = ServiceNetworkLoadBalancer(
+            scope_of(side),
+            "NetworkLoadBalancer",
+            settings=self.settings,
+            cluster=side.cluster,
+            service=ecs_service,
+            tasks=side.security_group,
+            container_name=side.target[0],
+            target_port=side.target[1],
+        )
+        return Attached(url=network.url, network=network)

@@ -4,6 +4,7 @@ PublishedTopic: an SNS topic services publish to (Copilot's ``publish``)."""
 
 from __future__ import annotations
 
+import typing
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
@@ -19,6 +20,7 @@ from constructs import Construct
 from .capacity import Capacity
 from .cluster import NetworkedCluster
 from .compliance import QUEUE_URL_VARIABLE, acknowledge
+from .doors import checked
 from .durations import DurationLike, as_timedelta, check_seconds
 from .errors import InvalidParameterError
 from .log_groups import create_key
@@ -33,6 +35,7 @@ DEFAULT_RETENTION = timedelta(days=4)
 MAX_FILTER_ATTRIBUTES = 5  # SNS's limit of attribute names in one filter policy
 
 
+@checked
 @dataclass(frozen=True)
 class Subscription:
     """Deliver ``topic``'s messages to the worker's queue.
@@ -44,9 +47,15 @@ class Subscription:
         (default True, what a worker usually wants).
     """
 
-    topic: sns.ITopic
+    topic: sns.ITopic | PublishedTopic
     filter_policy: Mapping[str, Any] | None = None
     raw_message_delivery: bool = True
+
+    @classmethod
+    def _door_nearest(cls, value: object) -> str | None:
+        if isinstance(value, str) and value.startswith("arn:aws"):
+            return f"Subscription(topic=sns.Topic.from_topic_arn(self, 'Topic', {value!r}))"
+        return None
 
     def __post_init__(self) -> None:
         published = getattr(self.topic, "topic", None)
@@ -72,6 +81,7 @@ class Subscription:
             _check_filter_policy(self.filter_policy)
 
 
+@checked
 class QueueWorker(Construct):
     """A service of ``task`` in ``cluster`` consuming a queue of its own.
 
@@ -174,7 +184,8 @@ class QueueWorker(Construct):
             ),
         )
         for subscription in subscriptions:
-            subscription.topic.add_subscription(
+            # __post_init__ holds a PublishedTopic's topic.
+            typing.cast(sns.ITopic, subscription.topic).add_subscription(
                 sns_subscriptions.SqsSubscription(
                     self.queue,
                     raw_message_delivery=subscription.raw_message_delivery,
@@ -202,6 +213,7 @@ class QueueWorker(Construct):
         )
 
 
+@checked
 class PublishedTopic(Construct):
     """An SNS topic services publish to (Copilot's ``publish``): encrypted with a KMS key of
     its own (rotation on, grants only for AWS services), SSL-only publishing, and

@@ -10,6 +10,7 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from .compliance import RESOURCELESS_ACTIONS, acknowledge_wildcard_resource
+from .doors import checked
 from .scopes import stack_of
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
@@ -22,6 +23,7 @@ def ecs_tasks_principal(scope: Construct) -> iam.ServicePrincipal:
     return account_service_principal(scope, ECS_TASKS_SERVICE, source_service="ecs")
 
 
+@checked
 def account_service_principal(
     scope: Construct,
     service: str,
@@ -75,6 +77,7 @@ def _account_service_principal(
     )
 
 
+@checked
 class ManagedPolicyRole(iam.Role):
     """An ``iam.Role`` whose ``grant*`` statements land in one customer-managed policy
     (``<role>/Policy``) instead of CDK's inline default policy, which the compliance packs'

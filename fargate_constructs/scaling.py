@@ -19,6 +19,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sqs as sqs
 
+from .doors import checked
 from .durations import DurationLike, check_seconds, held, normalize_durations, to_duration
 from .errors import InvalidParameterError
 from .schedules import check_schedule_expression
@@ -31,6 +32,7 @@ def _check_cooldown(parameter: str, value: DurationLike) -> None:
     check_seconds(parameter, held(value), 0, 3600)
 
 
+@checked
 @dataclass(frozen=True)
 class TargetTracking:
     """Keep a metric near a target by adding and removing tasks.
@@ -76,6 +78,7 @@ class TargetTracking:
         _check_cooldown("scale_out_cooldown", self.scale_out_cooldown)
 
 
+@checked
 @dataclass(frozen=True)
 class Step:
     """One band of a step policy: when the metric is in [``lower``, ``upper``), change the task
@@ -99,6 +102,7 @@ class Step:
             )
 
 
+@checked
 @dataclass(frozen=True)
 class StepScaling:
     """Scale on any CloudWatch metric with alarms the construct creates: one alarm for the
@@ -173,6 +177,7 @@ BACKLOG_EXPRESSION = "IF(tasks > 0, messages / tasks, messages)"
 WAKE_EXPRESSION = "IF(messages > 0 AND FILL(tasks, 0) < 1, 1, 0)"
 
 
+@checked
 @dataclass(frozen=True)
 class BacklogTracking:
     """Keep an SQS queue's backlog per task, visible messages / running tasks, near
@@ -292,6 +297,7 @@ class BacklogTracking:
             )
 
 
+@checked
 @dataclass(frozen=True)
 class ScheduledScaling:
     """Set the capacity bounds on a schedule, e.g. more tasks in business hours.
@@ -334,6 +340,7 @@ class ScheduledScaling:
             )
 
 
+@checked
 @dataclass(frozen=True)
 class AutoScaling:
     """The task count of a service between ``min_capacity`` and ``max_capacity``, moved by
@@ -350,6 +357,17 @@ class AutoScaling:
     step_scaling: tuple[StepScaling, ...] = ()
     schedules: tuple[ScheduledScaling, ...] = ()
     backlog_tracking: BacklogTracking | None = None
+
+    @classmethod
+    def _door_nearest(cls, value: object) -> str | None:
+        tracking = "TargetTracking(cpu_percent=60)"
+        if type(value).__name__ in ("TargetTracking", "StepScaling", "BacklogTracking"):
+            field = {"TargetTracking": "target_tracking", "StepScaling": "step_scaling",
+                     "BacklogTracking": "backlog_tracking"}[type(value).__name__]  # fmt: skip
+            held = f"{type(value).__name__}(...)"
+            held = f"[{held}]" if field == "step_scaling" else held
+            return f"AutoScaling(min_capacity=1, max_capacity=4, {field}={held})"
+        return f"AutoScaling(min_capacity=1, max_capacity=4, target_tracking={tracking})"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "step_scaling", tuple(self.step_scaling))

@@ -4,6 +4,7 @@ rate expression (Copilot's Scheduled Job, ecs_patterns' ScheduledFargateTask).""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Annotated
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_scheduler as scheduler
@@ -13,6 +14,7 @@ from constructs import Construct
 from .capacity import Capacity
 from .cluster import NetworkedCluster
 from .compliance import SCHEDULER_DEAD_LETTER_QUEUE, acknowledge
+from .doors import Nearest, checked, in_unit
 from .durations import DurationLike, as_timedelta, check_seconds, describe
 from .errors import InvalidParameterError
 from .queues import create_dead_letter_queue
@@ -34,6 +36,7 @@ MAX_TASKS_PER_RUN = 10  # RunTask's count limit
 DEFAULT_MAX_EVENT_AGE = timedelta(hours=1)
 
 
+@checked
 class ScheduledTask(Construct):
     """Run ``task`` in ``cluster``'s private subnets on a schedule, with EventBridge Scheduler.
 
@@ -74,9 +77,9 @@ class ScheduledTask(Construct):
         *,
         cluster: NetworkedCluster,
         task: FargateTaskWithRoles,
-        schedule: str,
+        schedule: Annotated[str, Nearest("'cron(0 2 * * ? *)' or 'rate(1 hour)'")],
         time_zone: str = "UTC",
-        flexible_window: DurationLike | None = None,
+        flexible_window: Annotated[DurationLike | None, in_unit("minutes")] = None,
         retry_attempts: int = 3,
         max_event_age: DurationLike = DEFAULT_MAX_EVENT_AGE,
         dead_letter_queue: sqs.IQueue | None = None,

@@ -9,8 +9,10 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from aws_cdk import Stack
-from constructs import IConstruct
+from aws_cdk import Stack, Stage, Token
+from constructs import Construct, IConstruct
+
+from .errors import InvalidParameterError
 
 _STACK_OF: weakref.WeakKeyDictionary[Any, Stack] = weakref.WeakKeyDictionary()
 _ROOT_OF: weakref.WeakKeyDictionary[Stack, IConstruct] = weakref.WeakKeyDictionary()
@@ -40,3 +42,41 @@ def root_of(construct: IConstruct) -> IConstruct:
     if root is None:
         root = _ROOT_OF[stack] = stack.node.root
     return root
+
+
+_SAME_PLACE: weakref.WeakKeyDictionary[Stack, weakref.WeakSet[Stack]] = weakref.WeakKeyDictionary()
+
+
+def check_same_place(scope: Construct, parameter: str, other: Construct) -> None:
+    """Cross-stack references work only within one app stage, account and region. Each pair
+    of stacks is compared once (every lookup is a round trip to the jsii runtime)."""
+    here, there = stack_of(scope), stack_of(other)
+    if here is there:
+        return
+    checked = _SAME_PLACE.setdefault(here, weakref.WeakSet())
+    if there in checked:
+        return
+    _compare_places(scope, parameter, other, here, there)
+    checked.add(there)
+
+
+def _compare_places(
+    scope: Construct, parameter: str, other: Construct, here: Stack, there: Stack
+) -> None:
+    stage, other_stage = Stage.of(scope), Stage.of(other)
+    if (stage.node.path if stage else None) != (other_stage.node.path if other_stage else None):
+        raise InvalidParameterError(
+            parameter,
+            other.node.path,
+            "a construct in the service's own app stage (CloudFormation cannot reference "
+            "across stages)",
+        )
+    for attribute in ("account", "region"):
+        mine, theirs = getattr(here, attribute), getattr(there, attribute)
+        if not Token.is_unresolved(mine) and not Token.is_unresolved(theirs) and mine != theirs:
+            raise InvalidParameterError(
+                parameter,
+                other.node.path,
+                f"a construct in the service's {attribute} ({mine}); it is in {theirs}",
+                given=f"the service's stack {here.node.path}",
+            )

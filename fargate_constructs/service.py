@@ -3,18 +3,13 @@ optional load balancer and a capacity strategy. Each concern lives in its own mo
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
 import jsii
-from aws_cdk import CfnResource, Stack, Stage, Token
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
-from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -22,25 +17,15 @@ from .alarms import AlarmThresholds, ServiceAlarms, alarm_name_prefix
 from .capacity import Capacity
 from .checks.subnet_capacity import peak
 from .cluster import NetworkedCluster
-from .compliance import (
-    ECS_LOAD_BALANCER_ROLE,
-    REDUNDANT_DEPENDS_ON,
-    acknowledge,
-    ignore_lint_check,
-)
 from .deployment import Deployment, RollingDeployment
-from .durations import DurationLike, as_timedelta, describe, held, to_duration
+from .doors import checked
+from .durations import DurationLike, as_timedelta, describe, to_duration
 from .errors import InvalidParameterError
-from .load_balancer import (
-    LoadBalancer,
-    ProtocolVersion,
-    Route,
-    SharedLoadBalancer,
-    TargetHealth,
-)
-from .network_load_balancer import NetworkLoadBalancer, ServiceNetworkLoadBalancer
+from .ingress import Ingress, IngressPlan, IngressSite, NoIngress
+from .load_balancer import LoadBalancerAttachment
+from .network_load_balancer import ServiceNetworkLoadBalancer
 from .scaling import AutoScaling
-from .scopes import remember_scope, stack_of
+from .scopes import check_same_place, remember_scope
 from .service_connect import (
     SERVICE_CONNECT_LOG_PREFIX,
     ServerEndpoint,
@@ -56,21 +41,9 @@ from .volumes import EFS_PORT
 DEFAULT_DESIRED_COUNT = 2
 DEFAULT_GRACE_PERIOD = timedelta(seconds=15)
 MAX_GRACE_PERIOD = timedelta(seconds=2_147_483_647)
-ECS_LOAD_BALANCER_POLICY = "service-role/AmazonECSInfrastructureRolePolicyForLoadBalancers"
 
 
-@dataclass(frozen=True)
-class LoadBalancerAttachment:
-    """What a service's load balancer consists of, for users who reach past the construct."""
-
-    shared: SharedLoadBalancer
-    target_group: elbv2.ApplicationTargetGroup
-    listener_rule: elbv2.ApplicationListenerRule
-    health: TargetHealth
-    green_target_group: elbv2.ApplicationTargetGroup | None = None
-    test_listener_rule: elbv2.ApplicationListenerRule | None = None
-
-
+@checked
 @jsii.implements(ec2.IConnectable)
 class FargateService(Construct):
     """A long-running Fargate service in ``cluster``'s private subnets (no public IP).
@@ -126,7 +99,7 @@ class FargateService(Construct):
         task: FargateTaskWithRoles,
         desired_count: int | None = None,
         deployment: Deployment | None = None,
-        load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None = None,
+        load_balancer: Ingress | None = None,
         capacity: Capacity | None = None,
         scaling: AutoScaling | None = None,
         service_alarms: bool = True,
@@ -143,36 +116,26 @@ class FargateService(Construct):
     ) -> None:
         deployment = deployment or RollingDeployment()
         capacity = capacity or Capacity()
+        ingress: Ingress = load_balancer if load_balancer is not None else NoIngress()
         if service_name is not None:
             check_ecs_name("service_name", service_name)
         health_check_grace_period = as_timedelta(
             "health_check_grace_period", health_check_grace_period
         )
-        _check_inputs(
-            scope,
-            cluster,
-            task,
-            desired_count,
-            deployment,
-            load_balancer,
-            capacity,
-            health_check_grace_period,
-        )
-        _check_scaling(scaling, desired_count, load_balancer, cluster)
-        self.target: tuple[str, int] | None = (
-            task.target(target_container, target_port, requested_by=type(load_balancer).__name__)
-            if load_balancer is not None
-            else None
-        )
-        if load_balancer is None and (target_container or target_port) is not None:
-            raise InvalidParameterError(
-                "target_container" if target_container is not None else "target_port",
-                target_container if target_container is not None else target_port,
-                "None for a service without a load balancer",
-                given="load_balancer=None",
+        _check_inputs(scope, cluster, task, desired_count, capacity, health_check_grace_period)
+        plan = ingress.plan(
+            IngressSite(
+                scope=scope,
+                cluster=cluster,
+                task=task,
+                deployment=deployment,
+                target_container=target_container,
+                target_port=target_port,
             )
+        )
+        _check_scaling(scaling, desired_count, plan, load_balancer, cluster)
+        self.target: tuple[str, int] | None = plan.target
         _check_file_systems(task, cluster)
-        _check_load_balancer_fit(load_balancer, deployment, task, self.target)
         rebalancing = _az_rebalancing(az_rebalancing, deployment)
         endpoint = _check_service_connect(cluster, task, service_connect, connects_to, id)
         super().__init__(scope, id)
@@ -184,10 +147,9 @@ class FargateService(Construct):
         self.scaling = scaling
         self.desired_count = DEFAULT_DESIRED_COUNT if desired_count is None else desired_count
         alarm_prefix = alarm_name_prefix(self)
-        has_alb = isinstance(load_balancer, LoadBalancer | Route)
         rollback_alarms = tuple(
             f"{alarm_prefix}-{kind}"
-            for kind in ServiceAlarms.rollback_kinds(has_alb)
+            for kind in ServiceAlarms.rollback_kinds(plan.application_metrics)
             if service_alarms
         )
 
@@ -200,14 +162,7 @@ class FargateService(Construct):
             allow_all_outbound=True,
         )
         remember_scope(self.security_group, self)
-        route = (
-            self._route(load_balancer) if isinstance(load_balancer, LoadBalancer | Route) else None
-        )
-        # Behind a load balancer the tasks also carry its targets group, which holds the one
-        # rule per port between them (see SharedLoadBalancer.remove_rules_for_own_group).
-        security_groups = [self.security_group]
-        if route is not None:
-            security_groups.append(route.load_balancer.targets_security_group)
+        binding = ingress.bind(self)
         self.service = ecs.FargateService(
             self,
             "Service",
@@ -217,10 +172,10 @@ class FargateService(Construct):
             desired_count=None if scaling is not None else self.desired_count,
             assign_public_ip=False,
             vpc_subnets=cluster.task_subnets,
-            security_groups=security_groups,
+            security_groups=[self.security_group, *binding.security_groups],
             capacity_provider_strategies=capacity.strategies(),
             health_check_grace_period=(
-                to_duration(health_check_grace_period) if load_balancer is not None else None
+                to_duration(health_check_grace_period) if plan.grace_period else None
             ),
             service_name=service_name,
             enable_execute_command=task.enable_exec or None,
@@ -250,22 +205,9 @@ class FargateService(Construct):
         for server in connects_to:
             server.allow_from(self)
 
-        self.attachment: LoadBalancerAttachment | None = None
-        self.network_load_balancer: ServiceNetworkLoadBalancer | None = None
-        if isinstance(load_balancer, NetworkLoadBalancer):
-            assert self.target is not None
-            self.network_load_balancer = ServiceNetworkLoadBalancer(
-                self,
-                "NetworkLoadBalancer",
-                settings=load_balancer,
-                cluster=cluster,
-                service=self.service,
-                tasks=self.security_group,
-                container_name=self.target[0],
-                target_port=self.target[1],
-            )
-        elif route is not None:
-            self.attachment = self._attach(route)
+        self._attached = binding.attach(self.service)
+        self.attachment: LoadBalancerAttachment | None = self._attached.application
+        self.network_load_balancer: ServiceNetworkLoadBalancer | None = self._attached.network
 
         self.alarms: ServiceAlarms | None = None
         if service_alarms:
@@ -277,7 +219,7 @@ class FargateService(Construct):
                 name_prefix=alarm_prefix,
                 thresholds=alarm_thresholds or AlarmThresholds(),
                 container_insights=cluster.container_insights,
-                target_groups=self._target_groups(),
+                target_groups=self._attached.target_groups,
                 topic=alarm_topic,
                 informational=informational_alarms,
             )
@@ -343,10 +285,8 @@ class FargateService(Construct):
     def url(self) -> str | None:
         """Where clients reach this service: its load balancer's URL, or a Service Connect
         server's ``http://<dns name>:<port>``; None for a service reachable by neither."""
-        if self.attachment is not None:
-            return self.attachment.shared.url
-        if self.network_load_balancer is not None:
-            return self.network_load_balancer.url
+        if self._attached.url is not None:
+            return self._attached.url
         if self.endpoint is not None:
             return f"http://{self.endpoint.address}"
         return None
@@ -369,12 +309,6 @@ class FargateService(Construct):
     def _peak_base(self) -> int:
         return self.scaling.max_capacity if self.scaling is not None else self.desired_count
 
-    def _target_groups(self) -> tuple[elbv2.ApplicationTargetGroup, ...]:
-        if self.attachment is None:
-            return ()
-        groups = [self.attachment.target_group, self.attachment.green_target_group]
-        return tuple(group for group in groups if group is not None)
-
     @property
     def connections(self) -> ec2.Connections:
         return self.service.connections
@@ -391,158 +325,12 @@ class FargateService(Construct):
     def target_group(self) -> elbv2.ApplicationTargetGroup | None:
         return self.attachment.target_group if self.attachment else None
 
-    def _route(self, load_balancer: LoadBalancer | Route) -> Route:
-        """The route to attach to: on the given shared load balancer, or on this service's own
-        (made here, before the service, so the service starts with its targets group)."""
-        if isinstance(load_balancer, Route):
-            return load_balancer
-        shared = SharedLoadBalancer(
-            self,
-            "LoadBalancer",
-            cluster=self.cluster,
-            **load_balancer.listener_settings().as_kwargs(),
-        )
-        return Route(
-            shared, priority=1, path_patterns=("/*",), health=load_balancer.target_health()
-        )
-
-    def _attach(self, route: Route) -> LoadBalancerAttachment:
-        shared = route.load_balancer
-        shared.claim_priority(route.priority, self)
-        assert self.target is not None
-        container_name, port = self.target
-        version = self._protocol_version(route, shared)
-
-        blue = self._target_group("TargetGroup", port, route.health, version)
-        green = None
-        if self.deployment.needs_alternate_target:
-            green = self._target_group("GreenTargetGroup", port, route.health, version)
-        rule = elbv2.ApplicationListenerRule(
-            self,
-            "ListenerRule",
-            listener=shared.listener,
-            priority=route.priority,
-            conditions=route.conditions(),
-            **_forward(blue, green),
-        )
-        test_rule = None
-        if green is None:
-            # add_target rather than attach_to_application_target_group: the same attachment,
-            # without a result struct read back through jsii.
-            blue.add_target(
-                self.service.load_balancer_target(
-                    container_name=container_name, container_port=port
-                )
-            )
-        else:
-            test_port = getattr(self.deployment, "test_listener_port", None)
-            test_listener = None
-            if test_port is not None:
-                test_rule = elbv2.ApplicationListenerRule(
-                    self,
-                    "TestListenerRule",
-                    listener=shared.test_listener(test_port),
-                    priority=route.priority,
-                    conditions=route.conditions(),
-                    **_forward(blue, green),
-                )
-                test_listener = ecs.ListenerRuleConfiguration.application_listener_rule(test_rule)
-            target = self.service.load_balancer_target(
-                container_name=container_name,
-                container_port=port,
-                alternate_target=ecs.AlternateTarget(
-                    "AlternateTarget",
-                    alternate_target_group=green,
-                    production_listener=ecs.ListenerRuleConfiguration.application_listener_rule(
-                        rule
-                    ),
-                    test_listener=test_listener,
-                    role=self._load_balancer_role(),
-                ),
-            )
-            blue.add_target(target)
-            # The alternate target makes the service depend on the listener rules it Refs.
-            service_resource = self.service.node.default_child
-            assert isinstance(service_resource, CfnResource)
-            ignore_lint_check(service_resource, "W3005", REDUNDANT_DEPENDS_ON)
-        shared.remove_rules_for_own_group(self.security_group, port)
-        return LoadBalancerAttachment(shared, blue, rule, route.health, green, test_rule)
-
-    def _target_group(
-        self, id: str, port: int, health: TargetHealth, version: ProtocolVersion
-    ) -> elbv2.ApplicationTargetGroup:
-        return elbv2.ApplicationTargetGroup(
-            self,
-            id,
-            vpc=self.cluster.vpc,
-            port=port,
-            protocol=elbv2.ApplicationProtocol.HTTP,
-            target_type=elbv2.TargetType.IP,
-            **health.target_group_props(version),
-        )
-
-    def _protocol_version(self, route: Route, shared: SharedLoadBalancer) -> ProtocolVersion:
-        """HTTP2 and gRPC reach targets only from an HTTPS listener (ELB's rule)."""
-        assert self.target is not None
-        container, port_number = self.target
-        port = next(p for p in self.task.specs[container].port_list if p.port == port_number)
-        app_protocol = port.app_protocol.name if port.app_protocol is not None else None
-        version = route.health.resolved_version(app_protocol)
-        if version is not ProtocolVersion.HTTP1 and not shared.settings.https:
-            raise InvalidParameterError(
-                "protocol_version",
-                f"ProtocolVersion.{version.name}",
-                "HTTP1 behind a plain-HTTP listener: an ALB sends HTTP/2 and gRPC to targets "
-                "only from an HTTPS listener",
-                given=f"load balancer {shared.node.path} with allow_plain_http=True"
-                + (f", port app_protocol={app_protocol}" if app_protocol else ""),
-                nearest="certificate=... (or domain=Domain(...)) on the load balancer, or "
-                "protocol_version=ProtocolVersion.HTTP1",
-            )
-        return version
-
-    def _load_balancer_role(self) -> iam.Role:
-        """The role ECS uses to shift traffic between the target groups, trusted only by ECS
-        in this account (CDK's default role has no such condition)."""
-        role = iam.Role(
-            self,
-            "LoadBalancerRole",
-            assumed_by=iam.ServicePrincipal(
-                "ecs.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack_of(self).account}},
-            ),
-            description="ECS shifts load balancer traffic between blue and green",
-            managed_policies=[
-                iam.ManagedPolicy.from_aws_managed_policy_name(ECS_LOAD_BALANCER_POLICY)
-            ],
-        )
-        acknowledge(role, ECS_LOAD_BALANCER_ROLE)
-        return role
-
-
-def _forward(
-    blue: elbv2.ApplicationTargetGroup, green: elbv2.ApplicationTargetGroup | None
-) -> dict[str, Any]:
-    """The listener rule's action: ``target_groups`` for one group (the same forward action
-    as ``ListenerAction.forward``, without building it through jsii)."""
-    if green is None:
-        return {"target_groups": [blue]}
-    # ECS moves the weights during a deployment; both groups must be on the rule (and so
-    # associated with the load balancer) from the start.
-    return {
-        "action": elbv2.ListenerAction.weighted_forward(
-            [
-                elbv2.WeightedTargetGroup(target_group=blue, weight=100),
-                elbv2.WeightedTargetGroup(target_group=green, weight=0),
-            ]
-        )
-    }
-
 
 def _check_scaling(
     scaling: AutoScaling | None,
     desired_count: int | None,
-    load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None,
+    plan: IngressPlan,
+    load_balancer: Ingress | None,
     cluster: NetworkedCluster,
 ) -> None:
     if scaling is None:
@@ -570,7 +358,7 @@ def _check_scaling(
             "and max_capacity, and a fixed count would reset it on every deploy",
             nearest=f"desired_count=None, scaling=AutoScaling(min_capacity={desired_count}, ...)",
         )
-    if scaling.needs_load_balancer and not isinstance(load_balancer, LoadBalancer | Route):
+    if scaling.needs_load_balancer and not plan.application_metrics:
         raise InvalidParameterError(
             "requests_per_target",
             scaling.target_tracking.requests_per_target if scaling.target_tracking else None,
@@ -586,23 +374,12 @@ def _check_inputs(
     cluster: NetworkedCluster,
     task: FargateTaskWithRoles,
     desired_count: int | None,
-    deployment: Deployment,
-    load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None,
     capacity: Capacity,
     grace_period: timedelta,
 ) -> None:
     if desired_count is not None and desired_count < 0:
         raise InvalidParameterError(
             "desired_count", desired_count, "0 or more", nearest="desired_count=0"
-        )
-    if deployment.needs_alternate_target and load_balancer is None:
-        raise InvalidParameterError(
-            "deployment",
-            f"{type(deployment).__name__}(...)",
-            "RollingDeployment(...) without a load balancer: blue/green, canary and linear "
-            "deployments shift load balancer traffic between two target groups",
-            given="load_balancer=None",
-            nearest="deployment=RollingDeployment(), or load_balancer=LoadBalancer(...)",
         )
     capacity.check_task(task.size)
     if not timedelta(0) <= grace_period <= MAX_GRACE_PERIOD or grace_period.total_seconds() % 1:
@@ -613,55 +390,8 @@ def _check_inputs(
             nearest="health_check_grace_period="
             f"Duration.seconds({max(0, round(grace_period.total_seconds()))})",
         )
-    _check_same_place(scope, "cluster", cluster)
-    _check_same_place(scope, "task", task)
-    if isinstance(load_balancer, Route):
-        _check_same_place(scope, "load_balancer", load_balancer.load_balancer)
-        if load_balancer.load_balancer.cluster.vpc is not cluster.vpc:
-            raise InvalidParameterError(
-                "load_balancer",
-                load_balancer.load_balancer.node.path,
-                "a shared load balancer in the service's VPC (its targets are task IPs)",
-                given=f"cluster={cluster.node.path}",
-            )
-
-
-def _check_load_balancer_fit(
-    load_balancer: LoadBalancer | Route | NetworkLoadBalancer | None,
-    deployment: Deployment,
-    task: FargateTaskWithRoles,
-    target: tuple[str, int] | None,
-) -> None:
-    if isinstance(load_balancer, NetworkLoadBalancer):
-        if deployment.needs_alternate_target:
-            raise InvalidParameterError(
-                "deployment",
-                f"{type(deployment).__name__}(...)",
-                "RollingDeployment(...) with a NetworkLoadBalancer: ECS can shift NLB traffic "
-                "(with ten-minute waits per shift), but this library implements blue/green, "
-                "canary and linear for application load balancers only",
-                given="load_balancer=NetworkLoadBalancer(...)",
-                nearest="deployment=RollingDeployment()",
-            )
-        assert target is not None
-        container, port = target
-        load_balancer.check_target(container, task.specs[container].port_list, port)
-        return
-    health = None
-    if isinstance(load_balancer, LoadBalancer):
-        health = load_balancer.target_health()
-    elif isinstance(load_balancer, Route):
-        health = load_balancer.health
-    if health is not None and health.stickiness is not None and deployment.splits_traffic:
-        raise InvalidParameterError(
-            "stickiness",
-            describe(held(health.stickiness)),
-            "None with a canary or linear deployment: while traffic is split, ALB picks the "
-            "target group per request, so a sticky client would bounce between old and new "
-            "tasks (ECS allows it; this library refuses it)",
-            given=f"deployment={type(deployment).__name__}(...)",
-            nearest="deployment=BlueGreenDeployment() (all at once), or stickiness=None",
-        )
+    check_same_place(scope, "cluster", cluster)
+    check_same_place(scope, "task", task)
 
 
 def _az_rebalancing(requested: bool | None, deployment: Deployment) -> bool:
@@ -751,42 +481,4 @@ def _check_file_systems(task: FargateTaskWithRoles, cluster: NetworkedCluster) -
                 "a file system with mount targets in the cluster's VPC (tasks mount it over "
                 "their own network)",
                 given=f"cluster={cluster.node.path}",
-            )
-
-
-_SAME_PLACE: weakref.WeakKeyDictionary[Stack, weakref.WeakSet[Stack]] = weakref.WeakKeyDictionary()
-
-
-def _check_same_place(scope: Construct, parameter: str, other: Construct) -> None:
-    """Cross-stack references work only within one app stage, account and region. Each pair
-    of stacks is compared once (every lookup is a round trip to the jsii runtime)."""
-    here, there = stack_of(scope), stack_of(other)
-    if here is there:
-        return
-    checked = _SAME_PLACE.setdefault(here, weakref.WeakSet())
-    if there in checked:
-        return
-    _compare_places(scope, parameter, other, here, there)
-    checked.add(there)
-
-
-def _compare_places(
-    scope: Construct, parameter: str, other: Construct, here: Stack, there: Stack
-) -> None:
-    stage, other_stage = Stage.of(scope), Stage.of(other)
-    if (stage.node.path if stage else None) != (other_stage.node.path if other_stage else None):
-        raise InvalidParameterError(
-            parameter,
-            other.node.path,
-            "a construct in the service's own app stage (CloudFormation cannot reference "
-            "across stages)",
-        )
-    for attribute in ("account", "region"):
-        mine, theirs = getattr(here, attribute), getattr(there, attribute)
-        if not Token.is_unresolved(mine) and not Token.is_unresolved(theirs) and mine != theirs:
-            raise InvalidParameterError(
-                parameter,
-                other.node.path,
-                f"a construct in the service's {attribute} ({mine}); it is in {theirs}",
-                given=f"the service's stack {here.node.path}",
             )

@@ -20,6 +20,7 @@ from aws_cdk import aws_ecs as ecs
 
 from .containers import Port, Transport
 from .domain import check_dns_name
+from .doors import checked
 from .durations import DurationLike, check_seconds, normalize_durations, optional_held, to_duration
 from .errors import InvalidParameterError
 from .validation import check_int_range, expect_str
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
 SERVICE_CONNECT_LOG_PREFIX = "service-connect"
 
 
+@checked
 @dataclass(frozen=True)
 class ServiceConnect:
     """Make a service a Service Connect server: services of the same cluster that call it
@@ -75,6 +77,7 @@ def default_dns_name(construct_id: str) -> str:
     return cleaned or "service"
 
 
+@checked
 @dataclass(frozen=True)
 class ServerEndpoint:
     """Where a server listens: resolved from :class:`ServiceConnect` and the task's ports."""

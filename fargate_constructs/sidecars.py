@@ -6,11 +6,15 @@ guarantees as any other (logs, memory limit, read-only root, non-root user)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .containers import Container, HealthCheck, check_container_name
+from .doors import checked
 from .errors import InvalidParameterError
 from .validation import expect_int, expect_interface, expect_str
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_kinesisfirehose as kinesisfirehose
 
 FLUENT_BIT_IMAGE = "public.ecr.aws/aws-observability/aws-for-fluent-bit"
 DEFAULT_FLUENT_BIT_TAG = "2.34.3"
@@ -39,6 +43,7 @@ def _check_tag(tag: Any) -> str:
     return value
 
 
+@checked
 @dataclass(frozen=True)
 class FireLens:
     """Route the application containers' logs through a Fluent Bit log router (FireLens).
@@ -54,7 +59,7 @@ class FireLens:
     role gets exactly the destination's write permissions.
     """
 
-    delivery_stream: Any = None
+    delivery_stream: kinesisfirehose.IDeliveryStream | None = None
     image_tag: str = DEFAULT_FLUENT_BIT_TAG
     memory_reservation_mib: int = 50
     user: str = "1000"
@@ -82,6 +87,7 @@ class FireLens:
         )
 
 
+@checked
 @dataclass(frozen=True)
 class Tracing:
     """Add the AWS Distro for OpenTelemetry collector as a sidecar that exports traces to

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TypeVar
 
+from .doors import checked
 from .errors import InvalidParameterError
 from .pricing import price_table
 from .validation import expect_int
@@ -95,6 +96,7 @@ def _nearest_combination(
     return near_cpu, _nearest(MEMORY_BY_CPU[near_cpu], memory_mib)
 
 
+@checked
 @dataclass(frozen=True)
 class TaskSize:
     """A Fargate task size that Fargate accepts; anything else raises on construction.

@@ -23,6 +23,7 @@ from .cluster import NetworkedCluster
 from .compliance import RUN_TASK_REASON, acknowledge_wildcard_resource_across_stacks
 from .containers import (
     DEFAULT_WRITABLE_PATHS,
+    Command,
     Container,
     Dependency,
     HealthCheck,
@@ -31,6 +32,7 @@ from .containers import (
     check_containers,
     is_root_user,
 )
+from .doors import checked
 from .durations import to_duration
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
@@ -61,6 +63,7 @@ ECS_EXEC_ACTIONS = (
 )
 
 
+@checked
 @jsii.implements(iam.IGrantable)
 class FargateTaskWithRoles(Construct):
     """A Fargate task definition of one or more containers, a validated size, and the two
@@ -125,6 +128,10 @@ class FargateTaskWithRoles(Construct):
     container definition by name), :attr:`specs` (every :class:`Container` by name).
     """
 
+    @classmethod
+    def _door_nearest(cls, value: object) -> str | None:
+        return "FargateTaskWithRoles(self, 'Task', image='<registry>/<image>:<tag>')"
+
     def __init__(
         self,
         scope: Construct,
@@ -145,7 +152,7 @@ class FargateTaskWithRoles(Construct):
         container_port: int | None = None,
         environment: Mapping[str, str] | None = None,
         secrets: Mapping[str, ecs.Secret | secretsmanager.ISecret] | None = None,
-        command: Sequence[str] | None = None,
+        command: Command | None = None,
         health_check: ecs.HealthCheck | HealthCheck | None = None,
         user: str | None = None,
         writable_paths: Sequence[str] | None = None,

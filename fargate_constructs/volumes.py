@@ -5,11 +5,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .containers import CONTAINER_NAME_PATTERN, check_absolute_path
+from .doors import checked
 from .errors import InvalidParameterError
 from .validation import expect_bool, expect_interface, expect_str
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_efs as efs
 
 EFS_PORT = 2049
 
@@ -27,6 +31,7 @@ def _check_volume_name(name: Any) -> str:
     return value
 
 
+@checked
 @dataclass(frozen=True)
 class SharedVolume:
     """Scratch space on the task's ephemeral storage that several containers mount (a Unix
@@ -38,6 +43,7 @@ class SharedVolume:
         _check_volume_name(self.name)
 
 
+@checked
 @dataclass(frozen=True)
 class EfsVolume:
     """An EFS file system (optionally through an access point), mounted with TLS in transit
@@ -55,8 +61,8 @@ class EfsVolume:
     """
 
     name: str
-    file_system: Any
-    access_point: Any = None
+    file_system: efs.IFileSystem
+    access_point: efs.IAccessPoint | None = None
     read_only: bool = False
     root_directory: str = "/"
 

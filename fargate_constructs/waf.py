@@ -11,6 +11,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from .doors import checked
 from .log_groups import DEFAULT_LOG_RETENTION
 from .validation import expect_str_tuple
 
@@ -21,6 +22,7 @@ DEFAULT_RULE_GROUPS = (
 )
 
 
+@checked
 class ManagedWebAcl(Construct):
     """A web ACL that allows by default and runs AWS managed rule groups in order (default: the
     core rule set, the IP reputation list and known bad inputs), with CloudWatch metrics,

@@ -637,8 +637,14 @@ def _c(name: str, **props: Any) -> Container:
         ),
         (lambda: Container("a", "nginx: 1.27"), ["image='nginx: 1.27' is not valid"]),
         (lambda: Container("a", "my repo/app:1"), ["image='my repo/app:1'"]),
-        (lambda: _c("a", cpu="1024"), ["cpu='1024' is not valid", "nearest valid: cpu=1024"]),
-        (lambda: _task(image=NGINX, container_port="8080"), ["container_port='8080'", "=8080"]),
+        (
+            lambda: _c("a", cpu="1024"),
+            ["cpu='1024' is not valid", "nearest valid: cpu=int('1024')"],
+        ),
+        (
+            lambda: _task(image=NGINX, container_port="8080"),
+            ["container_port='8080'", "container_port=int('8080')"],
+        ),
         (lambda: _task(image=NGINX, size=None, cpu="1024", memory_mib=2048), ["cpu='1024'"]),
         (
             lambda: _task(image=NGINX, size=None, cpu=1024, memory_mib=3),

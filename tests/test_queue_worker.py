@@ -280,9 +280,9 @@ def _worker(**props: Any) -> None:
         ),
         (
             {"subscriptions": ["arn:aws:sns:eu-west-1:1:t"]},
-            ["subscriptions='arn:aws:sns:eu-west-1:1:t'", "Subscription(topic"],
+            ["subscriptions=['arn:aws:sns:eu-west-1:1:t']", "Subscription(topic"],
         ),
-        ({"scaling": "auto"}, ["scaling='auto'", "AutoScaling(...)"]),
+        ({"scaling": "auto"}, ["scaling='auto'", "scaling=AutoScaling(min_capacity="]),
         ({"service_kwargs": {"load_balancer": None}}, ["service_kwargs='load_balancer'"]),
         ({"insights": False}, ["container_insights=False", "RunningTaskCount"]),
     ],

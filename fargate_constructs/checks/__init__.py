@@ -11,6 +11,7 @@ from __future__ import annotations
 import weakref
 from typing import TYPE_CHECKING, Any, Protocol
 
+from ..doors import checked
 from ..errors import ChecksFailedError
 from ..scopes import root_of
 
@@ -45,6 +46,7 @@ def skipped(check: Check) -> bool:
     return check in _SKIP
 
 
+@checked
 def check(scope: IConstruct) -> None:
     """Run fargate-constructs' synth-time checks on ``scope`` and everything below it; raise
     :class:`ChecksFailedError` naming every failure."""
@@ -59,6 +61,7 @@ def check(scope: IConstruct) -> None:
         raise ChecksFailedError(failures)
 
 
+@checked
 def synth(app: App | Stage, **options: Any) -> CloudAssembly:
     """``app.synth(**options)`` after :func:`check`: a failed check is a
     :class:`ChecksFailedError`, not a ``RuntimeError`` from the jsii runtime."""
