@@ -7,6 +7,8 @@ strategies (``DeploymentStrategy.BLUE_GREEN`` etc. with an ``AlternateTarget``),
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -139,6 +141,34 @@ class RollingDeployment:
     def strategy_name(self) -> str:
         return "rolling"
 
+    def check_task_counts(self, counts: Mapping[str, int]) -> None:
+        """ECS rounds ``min_healthy_percent`` of the desired count up and
+        ``max_healthy_percent`` down; at each count in ``counts`` (by the parameter that sets
+        it) the deployment must be able to start a task above it or stop one below it, or it
+        never takes a step."""
+        for parameter, count in counts.items():
+            if count <= 0:
+                continue
+            low = math.ceil(count * self.min_healthy_percent / 100)
+            high = count * self.max_healthy_percent // 100
+            if low < count or high > count:
+                continue
+            room = math.ceil((count + 1) * 100 / count)
+            raise InvalidParameterError(
+                "max_healthy_percent",
+                self.max_healthy_percent,
+                f"a maximum that lets ECS start one more task than {parameter}={count} "
+                f"(ECS rounds {self.max_healthy_percent}% of {count} down to {high}, and "
+                f"{self.min_healthy_percent}% up to {low}: it can neither start nor stop a "
+                "task, and the deployment never takes a step)",
+                given=f"{parameter}={count}, min_healthy_percent={self.min_healthy_percent}",
+                nearest=(
+                    f"max_healthy_percent={room}"
+                    if room <= 400
+                    else f"min_healthy_percent={(count - 1) * 100 // count}"
+                ),
+            )
+
     def peak_task_factor(self) -> float:
         """Tasks running at the peak of a deployment, as a multiple of the desired count."""
         return self.max_healthy_percent / 100
@@ -198,6 +228,9 @@ class _TrafficShiftingDeployment:
 
     def _strategy(self) -> ecs.DeploymentStrategy:
         raise NotImplementedError
+
+    def check_task_counts(self, counts: Mapping[str, int]) -> None:
+        """Any count deploys: ECS starts a full green set beside the blue one."""
 
     def _shift_props(self) -> dict[str, Any]:
         return {}

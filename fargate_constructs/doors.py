@@ -583,13 +583,37 @@ def checked(target: F) -> F:
     return typing.cast(F, _guard(target, getattr(target, "__qualname__", "function")))
 
 
+def _duplicate_id(
+    error: RuntimeError, args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> InvalidParameterError | None:
+    """aws-cdk-lib's "There is already a Construct with name ..." (a jsii error with a Node
+    stack trace) for the construct being made, as one line naming ``id``."""
+    id = kwargs.get("id", args[2] if len(args) > 2 else None)
+    scope = kwargs.get("scope", args[1] if len(args) > 1 else None)
+    if not isinstance(id, str) or f"There is already a Construct with name '{id}'" not in str(
+        error
+    ):
+        return None
+    node = getattr(scope, "node", None)
+    path = str(node.path) if node is not None else "its scope"
+    return InvalidParameterError(
+        "id",
+        id,
+        f"an id no other construct in {path or 'the app'} has (ids are unique per scope)",
+        nearest=f"id={id + '2'!r}",
+    )
+
+
 def _guard(function: Callable[..., Any], owner: str) -> Callable[..., Any]:
     door = _Door(function, owner)
 
     @functools.wraps(function)
     def guarded(*args: Any, **kwargs: Any) -> Any:
         door.check(args, kwargs)
-        return function(*args, **kwargs)
+        try:
+            return function(*args, **kwargs)
+        except RuntimeError as error:
+            raise _duplicate_id(error, args, kwargs) or error from None
 
     setattr(guarded, _MARK, door)
     return guarded

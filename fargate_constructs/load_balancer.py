@@ -8,6 +8,8 @@ HTTPS with an ACM certificate, port 80 only redirects; plain HTTP needs ``allow_
 
 from __future__ import annotations
 
+import re
+import urllib.parse
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from datetime import timedelta
@@ -41,6 +43,7 @@ from .compliance import (
     acknowledge,
     ignore_lint_check,
 )
+from .containers import Transport
 from .domain import Domain, certificate_for, check_certificate
 from .doors import checked
 from .durations import (
@@ -272,6 +275,55 @@ class LoadBalancer:
         )
 
 
+MAX_CONDITION_VALUES = 5
+"""ELB's limit on the values of all conditions of one listener rule together."""
+_HOST_HEADER = re.compile(
+    r"[A-Za-z0-9*?]([A-Za-z0-9*?-]*[A-Za-z0-9*?])?(\.[A-Za-z0-9*?]([A-Za-z0-9*?-]*[A-Za-z0-9*?])?)*"
+)
+_PATH_PATTERN = re.compile(r"/[A-Za-z0-9_\-.$/~\"'@:+&*?]*")
+
+
+def check_rule_conditions(host_headers: Sequence[str], path_patterns: Sequence[str]) -> None:
+    """What ELB refuses at deploy time in a listener rule's host and path conditions."""
+    if not host_headers and not path_patterns:
+        raise InvalidParameterError(
+            "host_headers, path_patterns",
+            ((), ()),
+            "at least one host header or path pattern to match",
+            nearest="path_patterns=['/*']",
+        )
+    for host in host_headers:
+        if len(host) > 128 or not _HOST_HEADER.fullmatch(host):
+            parsed = urllib.parse.urlsplit(host if "//" in host else f"//{host}").hostname
+            raise InvalidParameterError(
+                "host_headers",
+                host,
+                "host names of letters, digits, '-' and '.', with '*' or '?' as wildcards, up "
+                "to 128 characters (no scheme, port or path)",
+                nearest=f"host_headers=[{parsed!r}]" if parsed and parsed != host else None,
+            )
+    for path in path_patterns:
+        if len(path) > 128 or not _PATH_PATTERN.fullmatch(path):
+            fixed = path if path.startswith("/") else f"/{path}"
+            raise InvalidParameterError(
+                "path_patterns",
+                path,
+                "paths starting with '/', of letters, digits and _-.$/~\"'@:+&, with '*' or '?' "
+                "as wildcards, up to 128 characters",
+                nearest=f"path_patterns=[{fixed!r}]" if _PATH_PATTERN.fullmatch(fixed) else None,
+            )
+    count = len(host_headers) + len(path_patterns)
+    if count > MAX_CONDITION_VALUES:
+        raise InvalidParameterError(
+            "host_headers, path_patterns",
+            f"{len(host_headers)} host headers and {len(path_patterns)} path patterns",
+            f"at most {MAX_CONDITION_VALUES} values in one rule's conditions together "
+            "(ELB's limit)",
+            nearest="two routes (each with its own priority) that share the values, or a "
+            "wildcard ('*.example.com', '/api/*') that covers several",
+        )
+
+
 @checked
 @dataclass(frozen=True)
 class Route:
@@ -284,6 +336,19 @@ class Route:
     host_headers: tuple[str, ...] = ()
     path_patterns: tuple[str, ...] = ()
     health: TargetHealth = field(default_factory=TargetHealth)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "host_headers", tuple(self.host_headers))
+        object.__setattr__(self, "path_patterns", tuple(self.path_patterns))
+        check_rule_conditions(self.host_headers, self.path_patterns)
+
+    @property
+    def match(self) -> tuple[frozenset[str], frozenset[str]]:
+        """What the rule matches, order and case of host names aside."""
+        return (
+            frozenset(host.lower() for host in self.host_headers),
+            frozenset(self.path_patterns),
+        )
 
     def plan(self, site: IngressSite) -> IngressPlan:
         shared = self.load_balancer
@@ -415,6 +480,8 @@ class SharedLoadBalancer(Construct):
                 web_acl_arn=web_acl_arn,
             )
         self._priorities: dict[int, IConstruct] = {}
+        self._matches: dict[tuple[frozenset[str], frozenset[str]], IConstruct] = {}
+        self._priority_of: dict[IConstruct, int] = {}
         self._targets_security_group: ec2.SecurityGroup | None = None
         self._own_group: tuple[Node, str] | None = None
         self._test_listeners: dict[int, elbv2.ApplicationListener] = {}
@@ -433,6 +500,7 @@ class SharedLoadBalancer(Construct):
         )
         return f"{scheme}://{host}{suffix}"
 
+    @checked
     def route(
         self,
         *,
@@ -455,13 +523,6 @@ class SharedLoadBalancer(Construct):
         rules; give at least one of ``host_headers`` and ``path_patterns``. The target settings
         are :class:`TargetHealth`'s (``health_check_path`` is its ``path``)."""
         check_int_range("priority", priority, 1, 50000)
-        if not host_headers and not path_patterns:
-            raise InvalidParameterError(
-                "host_headers, path_patterns",
-                ((), ()),
-                "at least one host header or path pattern to match",
-                nearest="path_patterns=['/*']",
-            )
         return Route(
             load_balancer=self,
             priority=priority,
@@ -482,8 +543,24 @@ class SharedLoadBalancer(Construct):
             ),
         )
 
-    def claim_priority(self, priority: int, owner: IConstruct) -> None:
-        """Listener rule priorities must be unique on a listener; fail at synth, not deploy."""
+    def _claim(self, route: Route, owner: IConstruct) -> None:
+        """Listener rule priorities must be unique on a listener (ELB refuses a second at
+        deploy time), and two rules that match the same hosts and paths leave the second
+        without traffic: both fail at synth."""
+        priority = route.priority
+        taken = self._matches.get(route.match)
+        if taken is not None:
+            hosts, paths = route.host_headers, route.path_patterns
+            raise InvalidParameterError(
+                "host_headers" if hosts else "path_patterns",
+                list(hosts) if hosts else list(paths),
+                f"a match no other route on {self.node.path} has: {taken.node.path} already "
+                "matches the same hosts and paths at a "
+                + ("higher" if self._priority_of[taken] < priority else "lower")
+                + " priority, so one of the two rules would never get a request",
+                given=f"priority={priority}",
+                nearest="other host_headers or path_patterns (e.g. path_patterns=['/v2/*'])",
+            )
         if priority in self._priorities:
             free = next(p for p in range(priority + 1, 50001) if p not in self._priorities)
             raise InvalidParameterError(
@@ -494,6 +571,8 @@ class SharedLoadBalancer(Construct):
                 nearest=f"priority={free}",
             )
         self._priorities[priority] = owner
+        self._matches[route.match] = owner
+        self._priority_of[owner] = priority
 
     def remove_rules_for_own_group(self, tasks: ec2.SecurityGroup, port: int) -> None:
         """Let this load balancer reach its targets on ``port``, and nothing else.
@@ -621,6 +700,18 @@ class LoadBalancerAttachment:
 
 def _plan_alb(site: IngressSite, health: TargetHealth, *, requested_by: str) -> IngressPlan:
     target = site.task.target(site.target_container, site.target_port, requested_by=requested_by)
+    container, port = target
+    transports = {p.transport for p in site.task.specs[container].port_list if p.port == port}
+    if transports == {Transport.UDP}:
+        raise InvalidParameterError(
+            "load_balancer",
+            f"{requested_by}(...)",
+            "a NetworkLoadBalancer(protocol=NlbProtocol.UDP) for a UDP port: an application "
+            "load balancer speaks HTTP over TCP only",
+            given=f"container {container!r} port {port} (transport UDP only)",
+            nearest="load_balancer=NetworkLoadBalancer(protocol=NlbProtocol.UDP, "
+            "health_check_port=<a TCP port>)",
+        )
     if health.stickiness is not None and site.deployment.splits_traffic:
         raise InvalidParameterError(
             "stickiness",
@@ -650,7 +741,7 @@ class _RouteBinding:
         route, side = self.route, self.service
         scope = scope_of(side)
         shared = route.load_balancer
-        shared.claim_priority(route.priority, scope)
+        shared._claim(route, scope)
         assert side.target is not None
         container_name, port = side.target
         version = self._protocol_version()

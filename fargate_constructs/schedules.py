@@ -70,7 +70,67 @@ def check_schedule_expression(parameter: str, value: Any) -> str:
             "exactly one of day-of-month (3rd field) and day-of-week (5th field) as '?'",
             nearest=f"cron({' '.join(fixed)})",
         )
+    _check_cron_ranges(parameter, value, fields)
     return expression
+
+
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC")
+_DAYS = ("SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT")
+_FIELDS: tuple[tuple[str, int, int, tuple[str, ...]], ...] = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day-of-month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day-of-week", 1, 7, _DAYS),
+    ("year", 1970, 2199, ()),
+)
+_VALUE = re.compile(r"[0-9]+|[A-Za-z]{3}")
+
+
+def _check_cron_ranges(parameter: str, value: Any, fields: list[str]) -> None:
+    """Each field's numbers and names within what Scheduler and Application Auto Scaling take
+    (minutes 0-59, hours 0-23, day of month 1-31, month 1-12 or JAN-DEC, day of week 1-7 or
+    SUN-SAT, year 1970-2199); the nearest valid number replaces the first one out of range."""
+    for index, (field, (name, low, high, names)) in enumerate(zip(fields, _FIELDS, strict=True)):
+        allowed = f"{low}-{high}" + (f" or {names[0]}-{names[-1]}" if names else "")
+        for item in field.split(","):
+            base, _, step = item.partition("/")
+            base, _, nth = base.partition("#")
+            if step and (not step.isdigit() or not 1 <= int(step) <= high - low + 1):
+                _out_of_range(parameter, value, fields, index, name, step, "a step of 1 or more")
+            if nth and (not nth.isdigit() or not 1 <= int(nth) <= 5):
+                _out_of_range(parameter, value, fields, index, name, nth, "#1 to #5")
+            for token in _VALUE.findall(base.replace("LW", "").rstrip("LW")):
+                if token.isdigit() and not low <= int(token) <= high:
+                    clamped = str(min(max(int(token), low), high))
+                    _out_of_range(parameter, value, fields, index, name, token, allowed, clamped)
+                elif not token.isdigit() and token.upper() not in names:
+                    _out_of_range(parameter, value, fields, index, name, token, allowed)
+
+
+def _out_of_range(
+    parameter: str,
+    value: Any,
+    fields: list[str],
+    index: int,
+    name: str,
+    token: str,
+    allowed: str,
+    replacement: str | None = None,
+) -> None:
+    nearest = None
+    if replacement is not None:
+        fixed = list(fields)
+        fixed[index] = re.sub(
+            rf"(?<![0-9]){re.escape(token)}(?![0-9])", replacement, fixed[index], count=1
+        )
+        nearest = f"cron({' '.join(fixed)})"
+    raise InvalidParameterError(
+        parameter,
+        value,
+        f"a cron {name} (field {index + 1}) of {allowed}; {token!r} is out of range",
+        nearest=nearest,
+    )
 
 
 def _cron_from_unix(fields: list[str]) -> str:

@@ -134,6 +134,13 @@ class FargateService(Construct):
             )
         )
         _check_scaling(scaling, desired_count, plan, load_balancer, cluster)
+        deployment.check_task_counts(
+            {"min_capacity": scaling.min_capacity}
+            if scaling is not None
+            else {
+                "desired_count": DEFAULT_DESIRED_COUNT if desired_count is None else desired_count
+            }
+        )
         self.target: tuple[str, int] | None = plan.target
         _check_file_systems(task, cluster)
         rebalancing = _az_rebalancing(az_rebalancing, deployment)

@@ -170,3 +170,50 @@ def test_default_target_health_reaches_healthy_in_twenty_seconds() -> None:
     health = TargetHealth()
     assert health.time_to_healthy() == timedelta(seconds=20)
     assert health.deregistration_delay == timedelta(seconds=30)
+
+
+@pytest.mark.parametrize(
+    ("deployment", "counts", "fragments"),
+    [
+        # ECS rounds 50% of 1 up to 1 and 150% of 1 down to 1: no task can start or stop.
+        (
+            RollingDeployment(min_healthy_percent=50, max_healthy_percent=150),
+            {"desired_count": 1},
+            [
+                "max_healthy_percent=150",
+                "desired_count=1",
+                "nearest valid: max_healthy_percent=200",
+            ],
+        ),
+        # 75% of 2 rounds up to 2, 120% of 2 down to 2.
+        (
+            RollingDeployment(min_healthy_percent=75, max_healthy_percent=120),
+            {"desired_count": 2},
+            ["rounds 120% of 2 down to 2", "nearest valid: max_healthy_percent=150"],
+        ),
+        (
+            RollingDeployment(min_healthy_percent=75, max_healthy_percent=120),
+            {"min_capacity": 2},
+            ["min_capacity=2"],
+        ),
+    ],
+)
+def test_rolling_deployment_that_cannot_take_a_step_is_refused(
+    deployment: RollingDeployment, counts: dict[str, int], fragments: list[str]
+) -> None:
+    assert_explained(lambda: deployment.check_task_counts(counts), fragments)
+
+
+@pytest.mark.parametrize(
+    ("deployment", "count"),
+    [
+        (RollingDeployment(min_healthy_percent=50, max_healthy_percent=150), 2),  # stops 1
+        (RollingDeployment(min_healthy_percent=75, max_healthy_percent=120), 5),  # starts 1
+        (RollingDeployment(min_healthy_percent=0, max_healthy_percent=100), 1),  # stops it
+        (RollingDeployment(), 1),
+        (RollingDeployment(min_healthy_percent=50, max_healthy_percent=150), 0),
+        (BlueGreenDeployment(), 1),
+    ],
+)
+def test_rolling_deployments_that_can_step_pass(deployment: Any, count: int) -> None:
+    deployment.check_task_counts({"desired_count": count})

@@ -273,3 +273,42 @@ def test_a_value_that_is_not_an_ingress_names_the_right_call(
         lambda: FargateService(stack, "Svc", cluster=network, task=task, load_balancer=value),  # type: ignore[arg-type]
         [*fragments, "allowed: a LoadBalancer(...), a SharedLoadBalancer's .route(...)"],
     )
+
+
+def test_a_duplicate_construct_id_is_one_line_naming_id() -> None:
+    stack = Stack(make_app(), "Twice")
+    network = NetworkedCluster(stack, "Net")
+    task = FargateTaskWithRoles(stack, "Task", image=NGINX, size=SMALL)
+    FargateService(stack, "Worker", cluster=network, task=task)
+    with pytest.raises(InvalidParameterError) as raised:
+        FargateService(stack, "Worker", cluster=network, task=task)
+    assert raised.value.parameter == "id"
+    assert str(raised.value).count("\n") == 0
+    assert "id='Worker'" in str(raised.value)
+    assert "nearest valid: id='Worker2'" in str(raised.value)
+
+
+def test_a_rolling_deployment_that_cannot_step_at_the_desired_count_is_refused() -> None:
+    stack = Stack(make_app(), "Stuck")
+    network = NetworkedCluster(stack, "Net")
+    task = FargateTaskWithRoles(stack, "Task", image=NGINX, size=SMALL)
+    stuck = fc.RollingDeployment(min_healthy_percent=50, max_healthy_percent=150)
+    assert_explained(
+        lambda: FargateService(
+            stack, "One", cluster=network, task=task, desired_count=1, deployment=stuck
+        ),
+        ["max_healthy_percent=150", "for desired_count=1", "max_healthy_percent=200"],
+    )
+    assert_explained(
+        lambda: FargateService(
+            stack,
+            "Scaled",
+            cluster=network,
+            task=task,
+            deployment=stuck,
+            scaling=fc.AutoScaling(
+                min_capacity=1, max_capacity=4, target_tracking=TargetTracking(cpu_percent=60)
+            ),
+        ),
+        ["for min_capacity=1"],
+    )

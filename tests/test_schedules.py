@@ -36,3 +36,34 @@ def test_a_unix_cron_is_refused_with_its_scheduler_form() -> None:
     with pytest.raises(InvalidParameterError) as error:
         check_schedule_expression("schedule", "0 9 * * 1-5")
     assert "nearest valid: cron(0 9 ? * 2-6 *)" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("expression", "fragments"),
+    [
+        ("cron(0 25 * * ? *)", ["hour (field 2) of 0-23", "'25'", "cron(0 23 * * ? *)"]),
+        ("cron(61 8 ? * MON-FRI *)", ["minute (field 1) of 0-59", "cron(59 8 ? * MON-FRI *)"]),
+        ("cron(0 2 0 * ? *)", ["day-of-month (field 3) of 1-31", "cron(0 2 1 * ? *)"]),
+        ("cron(0 2 1 13 ? *)", ["month (field 4) of 1-12 or JAN-DEC", "cron(0 2 1 12 ? *)"]),
+        ("cron(0 2 ? * 8 *)", ["day-of-week (field 5) of 1-7 or SUN-SAT", "cron(0 2 ? * 7 *)"]),
+        ("cron(0 2 ? * FOO *)", ["day-of-week", "'FOO' is out of range"]),
+        ("cron(0 2 ? * MON#6 *)", ["#1 to #5"]),
+        ("cron(0/0 2 * * ? *)", ["a step of 1 or more"]),
+        ("cron(0 2 * * ? 1900)", ["year (field 6) of 1970-2199"]),
+    ],
+)
+def test_cron_fields_out_of_range_are_refused(expression: str, fragments: list[str]) -> None:
+    with pytest.raises(InvalidParameterError) as error:
+        check_schedule_expression("schedule", expression)
+    message = str(error.value)
+    assert [f for f in fragments if f not in message] == [], message
+
+
+@pytest.mark.parametrize(
+    "expression",
+    ["cron(0/15 * * * ? *)", "cron(*/5 * * * ? *)", "cron(0 2 ? * 6#3 *)", "cron(0 2 L * ? *)",
+     "cron(0 2 15W * ? *)", "cron(0 2 ? * 6L *)", "cron(0 2 LW * ? *)",
+     "cron(0 9-17 ? JAN-MAR MON,WED,FRI 2026-2030)", "cron(59 23 31 12 ? 2199)"],
+)  # fmt: skip
+def test_cron_special_forms_within_range_pass(expression: str) -> None:
+    assert check_schedule_expression("schedule", expression) == expression
