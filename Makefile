@@ -16,7 +16,7 @@ NODE_STAMP := node_modules/.installed
 
 help:
 	@echo "make synth  - set up .venv + pinned CDK CLI, then synthesize app.py into cdk.out/"
-	@echo "make test   - set up, then ruff, mypy --strict and pytest"
+	@echo "make test   - set up, then ruff, the import contracts, mypy --strict and pytest"
 	@echo "make check  - synth, then cfn-lint on cdk.out and cdk-nag (4 packs) on app.py's stacks,"
 	@echo "              and the Copilot import of tests/fixtures/copilot/shop through cdk synth"
 	@echo "make smoke  - cdk bootstrap + deploy app.py into a local moto server, read back with boto3"
@@ -42,6 +42,8 @@ synth: setup
 lint: setup
 	ruff check .
 	ruff format --check .
+	# The layering contracts in pyproject.toml ([tool.importlinter]).
+	lint-imports --no-cache
 
 typecheck: setup
 	mypy --strict fargate_constructs

@@ -7,7 +7,7 @@ import difflib
 import ipaddress
 import re
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aws_cdk import CfnResource, Stack, Token
 from aws_cdk import aws_ec2 as ec2
@@ -19,7 +19,7 @@ from aws_cdk import aws_servicediscovery as servicediscovery
 from constructs import Construct
 
 from .checks import register_check
-from .checks.reachability import ReachabilityCheck
+from .checks.reachability import ReachabilityCheck, TaskReach, endpoints_needed
 from .checks.subnet_capacity import SubnetCapacityCheck, TaskDemand
 from .compliance import (
     CUSTOM_RESOURCE_LAMBDA,
@@ -33,10 +33,7 @@ from .endpoints import GATEWAY_ENDPOINTS, KNOWN_ENDPOINTS, TASK_START_ENDPOINTS
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
 from .scopes import remember_scope, stack_of
-from .validation import check_ecs_name, expect_str_tuple
-
-if TYPE_CHECKING:
-    from .task import FargateTaskWithRoles
+from .validation import check_ecs_name, check_service_dns_name, expect_str_tuple
 
 DEFAULT_CIDR = "10.0.0.0/16"
 # AWS accepts VPC and subnet prefixes from /16 to /28.
@@ -187,8 +184,6 @@ class NetworkedCluster(Construct):
         if cluster_name is not None:
             check_ecs_name("cluster_name", cluster_name)
         if service_connect_namespace is not None:
-            from .service_connect import check_service_dns_name
-
             check_service_dns_name(service_connect_namespace, "service_connect_namespace")
         if vpc is None:
             _check_max_azs(max_azs)
@@ -256,7 +251,7 @@ class NetworkedCluster(Construct):
         self.vpc_endpoints: dict[str, ec2.IVpcEndpoint] = {}
         """The VPC endpoints this cluster made, by service name (``"sqs"``, ``"s3"``)."""
         self.auto_endpoints = auto
-        self.placed_tasks: list[tuple[FargateTaskWithRoles, Construct]] = []
+        self.placed_tasks: list[tuple[TaskReach, Construct]] = []
         """Tasks that run in this cluster, each with what places it (a service, a grantee)."""
         if add_endpoints:
             self.add_endpoints(*TASK_START_ENDPOINTS)
@@ -422,13 +417,11 @@ class NetworkedCluster(Construct):
             )
             self.reserve_ips_per_subnet(1, f"the {name} interface endpoint")
 
-    def place(self, task: FargateTaskWithRoles, by: Construct) -> None:
+    def place(self, task: TaskReach, by: Construct) -> None:
         """Record that ``task`` runs in this cluster (services and ``grant_run`` call this); in
         ``endpoints="auto"`` mode, add the endpoints it needs so far."""
         self.placed_tasks.append((task, by))
         if self.auto_endpoints and not self.has_nat_route:
-            from .checks.reachability import endpoints_needed
-
             self.add_endpoints(*endpoints_needed(task))
 
     def _endpoints_group(self) -> ec2.SecurityGroup:

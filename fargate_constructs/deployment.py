@@ -58,6 +58,11 @@ def _alarm_config(names: tuple[str, ...]) -> ecs.DeploymentAlarmConfig | None:
     )
 
 
+def peak(count: int, factor: float) -> int:
+    """Tasks at a deployment's peak: ``count`` x ``factor``, rounded up."""
+    return math.ceil(count * factor - 1e-9)
+
+
 @checked
 @dataclass(frozen=True)
 class RollingDeployment:

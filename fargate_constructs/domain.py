@@ -22,51 +22,13 @@ from constructs import Construct
 
 from .doors import checked
 from .errors import InvalidParameterError
-from .validation import expect_interface, expect_str, expect_str_tuple
-
-_LABEL = re.compile(r"(?!-)[a-z0-9-]{1,63}(?<!-)")
-MAX_NAME_LENGTH = 253
+from .validation import check_dns_name, expect_interface, expect_str_tuple
 
 CERTIFICATE_ARN = re.compile(
     r"arn:aws(?:-cn|-us-gov|-iso[a-z-]*)?:acm:[a-z]{2}(?:-[a-z]+)+-\d:\d{12}:"
     r"certificate/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 )
 CERTIFICATE_ARN_SHAPE = "arn:aws:acm:<region>:<12-digit account>:certificate/<uuid>"
-
-
-def check_dns_name(
-    parameter: str, given: Any, *, wildcard: bool = False, min_labels: int = 2
-) -> str:
-    """A DNS name of at least ``min_labels`` dot-separated labels (lowercase letters, digits and
-    inner hyphens, 253 characters at most); ``*.`` in front only where ``wildcard``. Domains
-    are fully qualified (2 labels or more); Service Connect names may be one label."""
-    name: str = expect_str(parameter, given)
-    if _is_dns_name(name, wildcard=wildcard, min_labels=min_labels):
-        return name
-    cleaned = ".".join(
-        re.sub(r"[^a-z0-9-]+", "-", label.strip().lower()).strip("-")[:63]
-        for label in name.strip().strip(".").split(".")
-        if label.strip()
-    )
-    valid = _is_dns_name(cleaned, wildcard=False, min_labels=min_labels)
-    raise InvalidParameterError(
-        parameter,
-        name,
-        ("a fully qualified DNS name" if min_labels > 1 else "a DNS name")
-        + ": dot-separated labels of 1 to 63 lowercase letters, digits and inner hyphens, "
-        "253 characters at most" + (", optionally starting with '*.'" if wildcard else ""),
-        nearest=f"{parameter}={cleaned!r}" if valid else None,
-    )
-
-
-def _is_dns_name(name: str, *, wildcard: bool, min_labels: int) -> bool:
-    labels = name.split(".")
-    body = labels[1:] if wildcard and labels[0] == "*" else labels
-    return (
-        len(name) <= MAX_NAME_LENGTH
-        and len(body) >= min_labels
-        and all(_LABEL.fullmatch(label) for label in body)
-    )
 
 
 def check_certificate_arn(parameter: str, arn: str) -> str:

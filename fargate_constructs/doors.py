@@ -86,10 +86,12 @@ class _LazyNames(dict[str, Any]):
 def _hints(function: Callable[..., Any]) -> dict[str, Any]:
     names = _LazyNames(getattr(function, "__globals__", {}))
     if any("DurationLike" in str(hint) for hint in function.__annotations__.values()):
-        # DurationLike is a string alias (so durations.py needs no aws_cdk): spelled out here.
-        from aws_cdk import Duration
+        # DurationLike is a string alias (so durations.py needs no aws_cdk): spelled out here,
+        # loading aws_cdk only for an annotation that names it.
+        import importlib
 
-        names["DurationLike"] = timedelta | Duration
+        duration = importlib.import_module("aws_cdk").Duration
+        names["DurationLike"] = timedelta | duration
     return typing.get_type_hints(function, localns=names, include_extras=True)
 
 

@@ -32,8 +32,6 @@ if TYPE_CHECKING:
 
     from .cluster import NetworkedCluster
     from .deployment import Deployment
-    from .load_balancer import LoadBalancerAttachment
-    from .network_load_balancer import ServiceNetworkLoadBalancer
     from .task import FargateTaskWithRoles
 
 
@@ -67,12 +65,22 @@ class IngressPlan:
 
 @dataclass(frozen=True, kw_only=True)
 class Attached:
-    """What an ingress made when it attached to the service."""
+    """What an ingress made when it attached to the service.
+
+    :param target_groups: ALB target groups (the service's alarms and request-count scaling
+        watch them).
+    :param url: where clients reach the service.
+    :param application: an application load balancer's parts (a ``LoadBalancerAttachment``),
+        exposed as ``FargateService.attachment``.
+    :param network: a ``ServiceNetworkLoadBalancer``, exposed as
+        ``FargateService.network_load_balancer``.
+    """
 
     target_groups: tuple[elbv2.ApplicationTargetGroup, ...] = ()
     url: str | None = None
-    application: LoadBalancerAttachment | None = None
-    network: ServiceNetworkLoadBalancer | None = None
+    # Typed by the kinds that fill them in: the seam does not know its implementations.
+    application: Any = None
+    network: Any = None
 
 
 class ServiceSide(Protocol):

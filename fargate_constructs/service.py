@@ -15,9 +15,8 @@ from constructs import Construct
 
 from .alarms import AlarmThresholds, ServiceAlarms, alarm_name_prefix
 from .capacity import Capacity
-from .checks.subnet_capacity import peak
 from .cluster import NetworkedCluster
-from .deployment import Deployment, RollingDeployment
+from .deployment import Deployment, RollingDeployment, peak
 from .doors import checked
 from .durations import DurationLike, as_timedelta, describe, to_duration
 from .errors import InvalidParameterError
@@ -269,7 +268,13 @@ class FargateService(Construct):
             return
         client._servers.add(self.node.path)
         client._enable_service_connect(None)
-        open_edge(client, self, self.endpoint.container_port)
+        open_edge(
+            client,
+            self,
+            client_group=client.security_group,
+            server_group=self.security_group,
+            port=self.endpoint.container_port,
+        )
         client.service.node.add_dependency(self.service)
 
     def _enable_service_connect(self, settings: ServiceConnect | None) -> None:

@@ -12,21 +12,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from aws_cdk import Names
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
+from constructs import Construct, IConstruct
 
 from .containers import Port, Transport
-from .domain import check_dns_name
 from .doors import checked
 from .durations import DurationLike, check_seconds, normalize_durations, optional_held, to_duration
 from .errors import InvalidParameterError
-from .validation import check_int_range, expect_str
-
-if TYPE_CHECKING:
-    from .service import FargateService
+from .validation import check_int_range, check_service_dns_name, expect_str
 
 SERVICE_CONNECT_LOG_PREFIX = "service-connect"
 
@@ -65,11 +61,6 @@ class ServiceConnect:
             value = optional_held(getattr(self, name))
             if value is not None:
                 check_seconds(name, value, 0, 2_147_483)
-
-
-def check_service_dns_name(given: Any, parameter: str = "dns_name") -> str:
-    """A Service Connect DNS name or namespace: one label or more."""
-    return check_dns_name(parameter, given, min_labels=1)
 
 
 def default_dns_name(construct_id: str) -> str:
@@ -158,16 +149,21 @@ def configure(
 
 
 def open_edge(
-    client: FargateService, server: FargateService, port: int
+    client: Construct,
+    server: IConstruct,
+    *,
+    client_group: ec2.ISecurityGroup,
+    server_group: ec2.ISecurityGroup,
+    port: int,
 ) -> ec2.CfnSecurityGroupIngress:
-    """Let ``client``'s tasks reach ``server``'s tasks on ``port``, and nothing else. The rule
-    lives with the client, so a client stack depends on its server's stack and never the
-    other way round."""
+    """Let ``client``'s tasks (``client_group``) reach ``server``'s (``server_group``) on
+    ``port``, and nothing else. The rule lives with the client, so a client stack depends on
+    its server's stack and never the other way round."""
     return ec2.CfnSecurityGroupIngress(
         client,
         f"ServiceConnectTo{Names.unique_id(server)}",
-        group_id=server.security_group.security_group_id,
-        source_security_group_id=client.security_group.security_group_id,
+        group_id=server_group.security_group_id,
+        source_security_group_id=client_group.security_group_id,
         ip_protocol="tcp",
         from_port=port,
         to_port=port,

@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 import jsii
 from aws_cdk import Annotations, Stack
@@ -21,7 +21,23 @@ from ..scopes import root_of
 from . import register_check, skipped
 
 if TYPE_CHECKING:
-    from ..task import FargateTaskWithRoles
+    from aws_cdk import aws_ecs as ecs
+
+
+class PassableTask(IConstruct, Protocol):
+    """A task as the check sees it: its family and the two roles a launcher must pass."""
+
+    @property
+    def family(self) -> str: ...
+
+    @property
+    def task_definition(self) -> ecs.TaskDefinition: ...
+
+    @property
+    def task_role(self) -> iam.IRole: ...
+
+    @property
+    def execution_role(self) -> iam.IRole: ...
 
 
 @dataclass
@@ -205,10 +221,10 @@ class PassRoleCheck:
 
     def __init__(self, root: IConstruct) -> None:
         self._root = root
-        self._tasks: list[FargateTaskWithRoles] = []
+        self._tasks: list[PassableTask] = []
 
     @classmethod
-    def register(cls, task: FargateTaskWithRoles) -> None:
+    def register(cls, task: PassableTask) -> None:
         root = root_of(task)
         check = cls._by_root.get(root)
         if check is None:
@@ -250,7 +266,7 @@ class _TaskViews:
     def __init__(self) -> None:
         self._cache: dict[tuple[int, str, str], tuple[str, ...]] = {}
 
-    def of(self, task: FargateTaskWithRoles, stack: Stack, what: str) -> tuple[str, ...]:
+    def of(self, task: PassableTask, stack: Stack, what: str) -> tuple[str, ...]:
         key = (id(task), stack.node.path, what)
         if key not in self._cache:
             value = {
@@ -273,7 +289,7 @@ def _seen_as(value: str, stack: Stack, *, same: bool) -> tuple[str, ...]:
 
 
 def _check_task(
-    task: FargateTaskWithRoles, runners: list[_Identity], views: _TaskViews
+    task: PassableTask, runners: list[_Identity], views: _TaskViews
 ) -> list[tuple[IConstruct, str]]:
     problems: list[tuple[IConstruct, str]] = []
     family: str | None = None

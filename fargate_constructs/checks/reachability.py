@@ -11,19 +11,50 @@ are not checked: their endpoints are not known to the library.
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 import jsii
 from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
-from constructs import IValidation
+from constructs import IConstruct, IValidation
 
 from ..endpoints import needed_by_statements, unknown_prefixes
 from . import skipped
 
 if TYPE_CHECKING:
-    from ..cluster import NetworkedCluster
-    from ..task import FargateTaskWithRoles
+    from aws_cdk import aws_ec2 as ec2
+    from aws_cdk import aws_ecs as ecs
+
+
+class TaskReach(IConstruct, Protocol):
+    """A task as the check sees it: its two roles (whose grants say what it calls) and its
+    containers (whose images it pulls)."""
+
+    @property
+    def task_role(self) -> iam.IRole: ...
+
+    @property
+    def execution_role(self) -> iam.IRole: ...
+
+    @property
+    def containers(self) -> Mapping[str, ecs.ContainerDefinition]: ...
+
+
+class IsolatedCluster(IConstruct, Protocol):
+    """A cluster as the check sees it: its network and the tasks placed in it."""
+
+    @property
+    def vpc(self) -> ec2.IVpc: ...
+
+    @property
+    def has_nat_route(self) -> bool: ...
+
+    @property
+    def vpc_endpoints(self) -> Mapping[str, object]: ...
+
+    @property
+    def placed_tasks(self) -> Sequence[tuple[TaskReach, IConstruct]]: ...
 
 
 def _statements(role: iam.IRole) -> list[dict[str, Any]]:
@@ -36,7 +67,7 @@ def _statements(role: iam.IRole) -> list[dict[str, Any]]:
     return statements
 
 
-def needs_by_role(task: FargateTaskWithRoles) -> dict[str, tuple[str, str]]:
+def needs_by_role(task: TaskReach) -> dict[str, tuple[str, str]]:
     """Endpoint -> (the action that needs it, which role grants it)."""
     needed: dict[str, tuple[str, str]] = {}
     for label, role, via_service in (
@@ -50,11 +81,11 @@ def needs_by_role(task: FargateTaskWithRoles) -> dict[str, tuple[str, str]]:
     return needed
 
 
-def endpoints_needed(task: FargateTaskWithRoles) -> list[str]:
+def endpoints_needed(task: TaskReach) -> list[str]:
     return sorted(needs_by_role(task))
 
 
-def public_images(task: FargateTaskWithRoles) -> list[tuple[str, str]]:
+def public_images(task: TaskReach) -> list[tuple[str, str]]:
     """(container, image) of each container whose image is not in a private ECR registry."""
     stack = Stack.of(task)
     found = []
@@ -70,7 +101,7 @@ class ReachabilityCheck:
     """Fails synthesis when a task in ``cluster``'s isolated subnets needs an endpoint the
     cluster does not have, or pulls an image from outside private ECR."""
 
-    def __init__(self, cluster: NetworkedCluster) -> None:
+    def __init__(self, cluster: IsolatedCluster) -> None:
         self._cluster = cluster
 
     def failures(self) -> list[str]:
@@ -122,7 +153,7 @@ class ReachabilityCheck:
         return [] if skipped(self) else self.failures()
 
 
-def _owns_vpc(cluster: NetworkedCluster) -> bool:
+def _owns_vpc(cluster: IsolatedCluster) -> bool:
     from aws_cdk import aws_ec2 as ec2
 
     return isinstance(cluster.vpc, ec2.Vpc) and cluster.vpc.node.scope is cluster

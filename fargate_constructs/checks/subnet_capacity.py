@@ -4,17 +4,17 @@ the IPs its task subnets offer, so the shortfall shows up before a deploy stalls
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING, Protocol
 
 import jsii
 from aws_cdk import Annotations
-from constructs import IValidation
+from constructs import IConstruct, IValidation
 
 from . import skipped
 
 if TYPE_CHECKING:
-    from ..cluster import NetworkedCluster
+    from collections.abc import Sequence
+
 
 WARN_AT = 0.8
 
@@ -29,9 +29,13 @@ class TaskDemand(Protocol):
     def peak_explained(self) -> str: ...
 
 
-def peak(count: int, factor: float) -> int:
-    """Tasks at a deployment's peak: ``count`` x ``factor``, rounded up."""
-    return math.ceil(count * factor - 1e-9)
+class TaskSlots(IConstruct, Protocol):
+    """A cluster as the check sees it: its services' demand and its subnets' task IPs."""
+
+    @property
+    def services(self) -> Sequence[TaskDemand]: ...
+
+    def task_ip_capacity(self) -> tuple[int, str] | None: ...
 
 
 @jsii.implements(IValidation)
@@ -40,7 +44,7 @@ class SubnetCapacityCheck:
     subnets have, and warns from 80% on. Skipped when the subnets' sizes are unknown (an
     adopted VPC imported without CIDR blocks)."""
 
-    def __init__(self, cluster: NetworkedCluster) -> None:
+    def __init__(self, cluster: TaskSlots) -> None:
         self._cluster = cluster
 
     def _demand(self) -> tuple[int, int, str] | None:
