@@ -57,10 +57,7 @@ from .durations import (
 from .errors import InvalidParameterError
 from .ingress import Attached, IngressBinding, IngressPlan, IngressSite, ServiceSide, scope_of
 from .scopes import check_same_place, remember_scope, stack_of
-from .target_health import (
-    ProtocolVersion,
-    TargetHealth,
-)
+from .target_health import LEGACY_KEYWORDS, ProtocolVersion, TargetHealth, health_from
 from .validation import check_cidrs, check_int_range, expect_bool, expect_instance
 
 HTTPS_PORT = 443
@@ -185,8 +182,10 @@ class ListenerSettings:
 @checked
 @dataclass(frozen=True)
 class LoadBalancer:
-    """A load balancer of the service's own. Listener settings as in :class:`ListenerSettings`,
-    target settings as in :class:`TargetHealth` (``health_check_path`` is its ``path``)."""
+    """A load balancer of the service's own. Listener settings as in :class:`ListenerSettings`;
+    ``health`` is the target group's :class:`TargetHealth` (default ``TargetHealth()``). The 0.6
+    keywords (``health_check_path=``, ``health_check_interval=`` ...) still work until 0.8.0,
+    with a ``DeprecationWarning`` naming the ``TargetHealth`` spelling."""
 
     public: bool = True
     certificate: str | acm.ICertificate | None = None
@@ -194,12 +193,12 @@ class LoadBalancer:
     port: int | None = None
     allow_plain_http: bool = False
     health_check_path: str | None = None
-    healthy_http_codes: str = "200-399"
-    health_check_interval: DurationLike = timedelta(seconds=10)
-    health_check_timeout: DurationLike = timedelta(seconds=5)
-    healthy_threshold: int = 2
-    unhealthy_threshold: int = 3
-    deregistration_delay: DurationLike = timedelta(seconds=30)
+    healthy_http_codes: str | None = None
+    health_check_interval: DurationLike | None = None
+    health_check_timeout: DurationLike | None = None
+    healthy_threshold: int | None = None
+    unhealthy_threshold: int | None = None
+    deregistration_delay: DurationLike | None = None
     access_logs: bool = True
     deletion_protection: bool = True
     web_acl_arn: str | None = None
@@ -207,22 +206,23 @@ class LoadBalancer:
     allowed_cidrs: tuple[str, ...] | None = None
     idle_timeout: DurationLike | None = None
     protocol_version: ProtocolVersion | None = None
-    healthy_grpc_codes: str = "12"
+    healthy_grpc_codes: str | None = None
     stickiness: DurationLike | None = None
     slow_start: DurationLike | None = None
+    health: TargetHealth | None = None
 
     def __post_init__(self) -> None:
-        normalize_durations(
-            self,
-            "health_check_interval",
-            "health_check_timeout",
-            "deregistration_delay",
-            "idle_timeout",
-            "stickiness",
-            "slow_start",
-        )
+        normalize_durations(self, "idle_timeout")
         self.listener_settings()
-        self.target_health()
+        health = health_from(
+            "LoadBalancer",
+            self.health,
+            {name: getattr(self, name) for name in LEGACY_KEYWORDS},
+            stacklevel=4,
+        )
+        object.__setattr__(self, "health", health)
+        for name in LEGACY_KEYWORDS:
+            object.__setattr__(self, name, None)
 
     def listener_settings(self) -> ListenerSettings:
         return ListenerSettings(
@@ -260,19 +260,8 @@ class LoadBalancer:
         return route.bind(service)
 
     def target_health(self) -> TargetHealth:
-        return TargetHealth(
-            path=self.health_check_path,
-            healthy_http_codes=self.healthy_http_codes,
-            interval=self.health_check_interval,
-            timeout=self.health_check_timeout,
-            healthy_threshold=self.healthy_threshold,
-            unhealthy_threshold=self.unhealthy_threshold,
-            deregistration_delay=self.deregistration_delay,
-            protocol_version=self.protocol_version,
-            healthy_grpc_codes=self.healthy_grpc_codes,
-            stickiness=self.stickiness,
-            slow_start=self.slow_start,
-        )
+        assert self.health is not None  # set in __post_init__
+        return self.health
 
 
 MAX_CONDITION_VALUES = 5
@@ -507,39 +496,47 @@ class SharedLoadBalancer(Construct):
         priority: int,
         host_headers: Sequence[str] = (),
         path_patterns: Sequence[str] = (),
+        health: TargetHealth | None = None,
         health_check_path: str | None = None,
-        healthy_http_codes: str = "200-399",
-        health_check_interval: DurationLike = timedelta(seconds=10),
-        health_check_timeout: DurationLike = timedelta(seconds=5),
-        healthy_threshold: int = 2,
-        unhealthy_threshold: int = 3,
-        deregistration_delay: DurationLike = timedelta(seconds=30),
+        healthy_http_codes: str | None = None,
+        health_check_interval: DurationLike | None = None,
+        health_check_timeout: DurationLike | None = None,
+        healthy_threshold: int | None = None,
+        unhealthy_threshold: int | None = None,
+        deregistration_delay: DurationLike | None = None,
         protocol_version: ProtocolVersion | None = None,
-        healthy_grpc_codes: str = "12",
+        healthy_grpc_codes: str | None = None,
         stickiness: DurationLike | None = None,
         slow_start: DurationLike | None = None,
     ) -> Route:
         """A place for one service on this load balancer. ``priority`` (1 to 50000) orders the
-        rules; give at least one of ``host_headers`` and ``path_patterns``. The target settings
-        are :class:`TargetHealth`'s (``health_check_path`` is its ``path``)."""
+        rules; give at least one of ``host_headers`` and ``path_patterns`` (at most five values
+        together). ``health`` is the target group's :class:`TargetHealth` (default:
+        ``TargetHealth()``); the 0.6 keywords (``health_check_path=`` ...) still work until
+        0.8.0, with a ``DeprecationWarning``."""
         check_int_range("priority", priority, 1, 50000)
         return Route(
             load_balancer=self,
             priority=priority,
             host_headers=tuple(host_headers),
             path_patterns=tuple(path_patterns),
-            health=TargetHealth(
-                path=health_check_path,
-                healthy_http_codes=healthy_http_codes,
-                interval=health_check_interval,
-                timeout=health_check_timeout,
-                healthy_threshold=healthy_threshold,
-                unhealthy_threshold=unhealthy_threshold,
-                deregistration_delay=deregistration_delay,
-                protocol_version=protocol_version,
-                healthy_grpc_codes=healthy_grpc_codes,
-                stickiness=stickiness,
-                slow_start=slow_start,
+            health=health_from(
+                "route",
+                health,
+                {
+                    "health_check_path": health_check_path,
+                    "healthy_http_codes": healthy_http_codes,
+                    "health_check_interval": health_check_interval,
+                    "health_check_timeout": health_check_timeout,
+                    "healthy_threshold": healthy_threshold,
+                    "unhealthy_threshold": unhealthy_threshold,
+                    "deregistration_delay": deregistration_delay,
+                    "protocol_version": protocol_version,
+                    "healthy_grpc_codes": healthy_grpc_codes,
+                    "stickiness": stickiness,
+                    "slow_start": slow_start,
+                },
+                stacklevel=3,
             ),
         )
 

@@ -38,11 +38,11 @@ from .compliance import (
 from .containers import Port, Transport
 from .domain import Domain, certificate_for, check_certificate
 from .doors import checked
-from .durations import DurationLike, held, normalize_durations, to_duration
+from .durations import DurationLike, to_duration
 from .errors import InvalidParameterError
 from .ingress import Attached, IngressBinding, IngressPlan, IngressSite, ServiceSide, scope_of
-from .target_health import check_health_timing
-from .validation import check_cidrs, check_int_range, expect_bool, expect_instance, expect_str
+from .target_health import TargetHealth, health_from
+from .validation import check_cidrs, check_int_range, expect_bool, expect_instance
 
 NLB_LOG_PREFIX = "nlb"
 
@@ -96,6 +96,9 @@ class NetworkLoadBalancer:
     :param healthy_threshold: 2 to 10 (default 2). :param unhealthy_threshold: 2 to 10
         (default 3).
     :param deregistration_delay: 0 to 3600 s (default 30 s; ELB's 300 s slows every deploy).
+    :param health: the target group's :class:`TargetHealth` (path, codes, interval, timeout,
+        thresholds, deregistration delay; default ``TargetHealth()``). The 0.6 keywords
+        (``health_check_path=`` ...) still work until 0.8.0, with a ``DeprecationWarning``.
     :param deletion_protection: (default True).
     :param access_logs: write TLS listener access logs to an S3 bucket (default True; NLBs log
         only TLS connections, so this applies to TLS only).
@@ -110,19 +113,27 @@ class NetworkLoadBalancer:
     health_check_protocol: HealthCheckProtocol = HealthCheckProtocol.TCP
     health_check_port: int | None = None
     health_check_path: str | None = None
-    healthy_http_codes: str = "200-399"
-    health_check_interval: DurationLike = timedelta(seconds=10)
-    health_check_timeout: DurationLike = timedelta(seconds=5)
-    healthy_threshold: int = 2
-    unhealthy_threshold: int = 3
-    deregistration_delay: DurationLike = timedelta(seconds=30)
+    healthy_http_codes: str | None = None
+    health_check_interval: DurationLike | None = None
+    health_check_timeout: DurationLike | None = None
+    healthy_threshold: int | None = None
+    unhealthy_threshold: int | None = None
+    deregistration_delay: DurationLike | None = None
     deletion_protection: bool = True
     access_logs: bool = True
+    health: TargetHealth | None = None
 
     def __post_init__(self) -> None:
-        normalize_durations(
-            self, "health_check_interval", "health_check_timeout", "deregistration_delay"
+        health = health_from(
+            "NetworkLoadBalancer",
+            self.health,
+            {name: getattr(self, name) for name in _NLB_LEGACY_KEYWORDS},
+            stacklevel=4,
         )
+        _check_network_health(health)
+        object.__setattr__(self, "health", health)
+        for name in _NLB_LEGACY_KEYWORDS:
+            object.__setattr__(self, name, None)
         expect_instance("protocol", self.protocol, NlbProtocol, "an NlbProtocol")
         expect_instance(
             "health_check_protocol",
@@ -166,35 +177,21 @@ class NetworkLoadBalancer:
                 given="protocol=NlbProtocol.UDP, health_check_port=None",
                 nearest="health_check_port=8080 (a TCP port the container also listens on)",
             )
-        if self.health_check_protocol is HealthCheckProtocol.TCP and (
-            self.health_check_path is not None
-        ):
+        if self.health_check_protocol is HealthCheckProtocol.TCP and health.path is not None:
             raise InvalidParameterError(
                 "health_check_path",
-                self.health_check_path,
+                health.path,
                 "None for a TCP health check (paths are for HTTP and HTTPS checks)",
                 nearest="health_check_protocol=HealthCheckProtocol.HTTP",
             )
-        if self.health_check_path is not None and not expect_str(
-            "health_check_path", self.health_check_path
-        ).startswith("/"):
-            raise InvalidParameterError(
-                "health_check_path",
-                self.health_check_path,
-                "a path starting with '/'",
-                nearest=f"'/{self.health_check_path}'",
-            )
-        check_health_timing(
-            held(self.health_check_interval),
-            held(self.health_check_timeout),
-            self.healthy_threshold,
-            self.unhealthy_threshold,
-            held(self.deregistration_delay),
-        )
         if self.allowed_cidrs is not None:
             object.__setattr__(
                 self, "allowed_cidrs", check_cidrs("allowed_cidrs", self.allowed_cidrs)
             )
+
+    def target_health(self) -> TargetHealth:
+        assert self.health is not None  # set in __post_init__
+        return self.health
 
     def plan(self, site: IngressSite) -> IngressPlan:
         if site.deployment.needs_alternate_target:
@@ -294,7 +291,7 @@ class ServiceNetworkLoadBalancer(Construct):
             port=target_port,
             protocol=target_protocol,
             target_type=elbv2.TargetType.IP,
-            deregistration_delay=to_duration(settings.deregistration_delay),
+            deregistration_delay=to_duration(settings.target_health().deregistration_delay),
             health_check=self._health_check(),
         )
         self.listener = self.load_balancer.add_listener(
@@ -372,16 +369,17 @@ class ServiceNetworkLoadBalancer(Construct):
 
     def _health_check(self) -> elbv2.HealthCheck:
         settings = self.settings
+        health = settings.target_health()
         http = settings.health_check_protocol is not HealthCheckProtocol.TCP
         return elbv2.HealthCheck(
             protocol=getattr(elbv2.Protocol, settings.health_check_protocol.value),
             port=str(settings.health_check_port) if settings.health_check_port else None,
-            path=(settings.health_check_path or "/") if http else None,
-            healthy_http_codes=settings.healthy_http_codes if http else None,
-            interval=to_duration(settings.health_check_interval),
-            timeout=to_duration(settings.health_check_timeout),
-            healthy_threshold_count=settings.healthy_threshold,
-            unhealthy_threshold_count=settings.unhealthy_threshold,
+            path=(health.path or "/") if http else None,
+            healthy_http_codes=health.healthy_http_codes if http else None,
+            interval=to_duration(health.interval),
+            timeout=to_duration(health.timeout),
+            healthy_threshold_count=health.healthy_threshold,
+            unhealthy_threshold_count=health.unhealthy_threshold,
         )
 
     def _open(
@@ -448,3 +446,32 @@ class _NetworkBinding:
             target_port=side.target[1],
         )
         return Attached(url=network.url, network=network)
+
+
+_NLB_LEGACY_KEYWORDS = (
+    "health_check_path",
+    "healthy_http_codes",
+    "health_check_interval",
+    "health_check_timeout",
+    "healthy_threshold",
+    "unhealthy_threshold",
+    "deregistration_delay",
+)
+
+
+def _check_network_health(health: TargetHealth) -> None:
+    """What a network load balancer's target group cannot do: protocol versions, gRPC codes,
+    cookies and slow start are application load balancer features."""
+    for name, value, default in (
+        ("protocol_version", health.protocol_version, None),
+        ("healthy_grpc_codes", health.healthy_grpc_codes, "12"),
+        ("stickiness", health.stickiness, None),
+        ("slow_start", health.slow_start, None),
+    ):
+        if value != default:
+            raise InvalidParameterError(
+                f"health.{name}",
+                value if isinstance(value, str) else type(value).__name__,
+                f"{default!r} for a NetworkLoadBalancer (an application load balancer setting)",
+                nearest=f"TargetHealth(...) without {name}=",
+            )

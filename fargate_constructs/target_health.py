@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import re
+import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import Enum
@@ -190,3 +192,60 @@ def _check_codes(parameter: str, codes: Any, pattern: re.Pattern[str], low: int,
             f"codes from {low} to {high}, as a list ('200,302') or a range ('200-399')",
             nearest=f"{parameter}='{'200-399' if low == 200 else '12'}'",
         )
+
+
+LEGACY_KEYWORDS = {
+    "health_check_path": "path",
+    "healthy_http_codes": "healthy_http_codes",
+    "health_check_interval": "interval",
+    "health_check_timeout": "timeout",
+    "healthy_threshold": "healthy_threshold",
+    "unhealthy_threshold": "unhealthy_threshold",
+    "deregistration_delay": "deregistration_delay",
+    "protocol_version": "protocol_version",
+    "healthy_grpc_codes": "healthy_grpc_codes",
+    "stickiness": "stickiness",
+    "slow_start": "slow_start",
+}
+"""The 0.6 keywords of LoadBalancer, NetworkLoadBalancer and SharedLoadBalancer.route, each
+with its TargetHealth field. Deprecated in 0.7.0, removed in 0.8.0."""
+
+
+def health_from(
+    owner: str, health: TargetHealth | None, legacy: Mapping[str, Any], *, stacklevel: int
+) -> TargetHealth:
+    """``health``, or a :class:`TargetHealth` made from the deprecated keywords in ``legacy``
+    that were given (not None), with a :class:`DeprecationWarning` naming the new spelling."""
+    given = {name: value for name, value in legacy.items() if value is not None}
+    if not given:
+        return health if health is not None else TargetHealth()
+    spelled = ", ".join(f"{LEGACY_KEYWORDS[name]}={_shown(value)}" for name, value in given.items())
+    if health is not None:
+        name = next(iter(given))
+        value = given[name]
+        raise InvalidParameterError(
+            name,
+            value if isinstance(value, str | int | float) else _shown(value),
+            "None when health= is given (the same setting, spelled twice)",
+            given="health=TargetHealth(...)",
+            nearest=f"health=TargetHealth({spelled}) alone",
+        )
+    warnings.warn(
+        f"{owner}({', '.join(f'{name}=...' for name in given)}) is deprecated and will be "
+        f"removed in 0.8.0; write {owner}(health=TargetHealth({spelled}))",
+        DeprecationWarning,
+        stacklevel=stacklevel + 1,
+    )
+    return TargetHealth(**{LEGACY_KEYWORDS[name]: value for name, value in given.items()})
+
+
+def _shown(value: Any) -> str:
+    if type(value).__name__ == "Duration" and hasattr(value, "to_seconds"):
+        value = timedelta(seconds=float(value.to_seconds(integral=False)))
+    if isinstance(value, timedelta):
+        return f"Duration.seconds({value.total_seconds():g})"
+    if isinstance(value, Enum):
+        return f"{type(value).__name__}.{value.name}"
+    if isinstance(value, str | int | float):
+        return repr(value)
+    return "..."

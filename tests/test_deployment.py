@@ -138,25 +138,26 @@ def test_bad_capacity_is_explained(props: dict[str, int], fragment: str) -> None
         ({}, "certificate=None is not valid; allowed: an ACM certificate"),
         ({"certificate_arn": "arn:aws:iam::123:server-certificate/x"}, "an ACM certificate ARN"),
         ({"certificate_arn": CERT, "port": 70000}, "port=70000"),
-        ({"certificate_arn": CERT, "health_check_path": "health"}, "health_check_path='health'"),
+        ({"certificate_arn": CERT, "health": {"path": "health"}}, "health_check_path='health'"),
         (
-            {"certificate_arn": CERT, "health_check_interval": timedelta(seconds=4)},
+            {"certificate_arn": CERT, "health": {"interval": timedelta(seconds=4)}},
             "health_check_interval=.*5 to 300",
         ),
         (
-            {"certificate_arn": CERT, "health_check_timeout": timedelta(seconds=10)},
+            {"certificate_arn": CERT, "health": {"timeout": timedelta(seconds=10)}},
             "health_check_timeout=.*less than the health check interval",
         ),
-        ({"certificate_arn": CERT, "healthy_threshold": 1}, "healthy_threshold=1"),
+        ({"certificate_arn": CERT, "health": {"healthy_threshold": 1}}, "healthy_threshold=1"),
         (
-            {"certificate_arn": CERT, "deregistration_delay": timedelta(hours=2)},
+            {"certificate_arn": CERT, "health": {"deregistration_delay": timedelta(hours=2)}},
             "deregistration_delay=",
         ),
     ],
 )
 def test_bad_load_balancer_is_explained(props: dict[str, Any], fragment: str) -> None:
+    health = props.pop("health", None)
     with pytest.raises(InvalidParameterError, match=fragment):
-        LoadBalancer(**props)
+        LoadBalancer(**props, health=TargetHealth(**health) if health else None)
 
 
 def test_plain_http_is_an_explicit_opt_in() -> None:

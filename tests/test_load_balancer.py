@@ -4,6 +4,7 @@ routes that match the same requests, and a UDP-only target, all refused at synth
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -13,9 +14,13 @@ from fargate_constructs import (
     Container,
     FargateService,
     FargateTaskWithRoles,
+    LoadBalancer,
     NetworkedCluster,
+    NetworkLoadBalancer,
     Port,
+    ProtocolVersion,
     SharedLoadBalancer,
+    TargetHealth,
     TaskSize,
     Transport,
 )
@@ -140,4 +145,67 @@ def test_an_application_load_balancer_on_a_udp_only_port_is_refused(
             container=Container(name="dns", image=NGINX, ports=[Port(port=53, transport=UDP)]),
         ),
         ["load_balancer='Route(...)'", "NetworkLoadBalancer(protocol=NlbProtocol.UDP"],
+    )
+
+
+def test_route_keywords_of_0_6_still_work_with_a_warning_naming_the_new_spelling(
+    shop: tuple[Stack, NetworkedCluster, SharedLoadBalancer],
+) -> None:
+    _, _, shared = shop
+    with pytest.warns(DeprecationWarning, match="is deprecated") as caught:
+        old = shared.route(
+            priority=1,
+            path_patterns=["/*"],
+            health_check_path="/health",
+            health_check_interval=timedelta(seconds=20),
+        )
+    message = str(caught[0].message)
+    assert "route(health_check_path=..., health_check_interval=...) is deprecated" in message
+    assert "route(health=TargetHealth(path='/health', interval=Duration.seconds(20)))" in message
+    assert caught[0].filename == __file__
+    new = shared.route(
+        priority=1,
+        path_patterns=["/*"],
+        health=TargetHealth(path="/health", interval=timedelta(seconds=20)),
+    )
+    assert old.health == new.health
+
+
+def test_load_balancer_keywords_of_0_6_become_its_target_health() -> None:
+    with pytest.warns(DeprecationWarning, match=r"LoadBalancer\(health=TargetHealth\(stick"):
+        old = LoadBalancer(allow_plain_http=True, stickiness=timedelta(hours=1))
+    assert old.target_health() == TargetHealth(stickiness=timedelta(hours=1))
+    assert LoadBalancer(allow_plain_http=True).target_health() == TargetHealth()
+
+
+def test_network_load_balancer_keywords_of_0_6_become_its_target_health() -> None:
+    with pytest.warns(DeprecationWarning, match=r"NetworkLoadBalancer\(health=TargetHealth\("):
+        old = NetworkLoadBalancer(healthy_threshold=5)
+    assert old.target_health() == TargetHealth(healthy_threshold=5)
+
+
+def test_the_same_setting_spelled_twice_is_refused() -> None:
+    assert_explained(
+        lambda: LoadBalancer(
+            allow_plain_http=True, health=TargetHealth(), health_check_path="/health"
+        ),
+        ["health_check_path='/health'", "None when health= is given", "TargetHealth(path="],
+    )
+
+
+@pytest.mark.parametrize(
+    "health",
+    [
+        TargetHealth(stickiness=timedelta(hours=1)),
+        TargetHealth(slow_start=timedelta(seconds=60)),
+        TargetHealth(protocol_version=ProtocolVersion.GRPC),
+        TargetHealth(healthy_grpc_codes="0"),
+    ],
+)
+def test_application_load_balancer_settings_are_refused_on_a_network_one(
+    health: TargetHealth,
+) -> None:
+    assert_explained(
+        lambda: NetworkLoadBalancer(health=health),
+        ["health.", "for a NetworkLoadBalancer (an application load balancer setting)"],
     )

@@ -23,6 +23,7 @@ from fargate_constructs import (
     OperatingSystem,
     RollingDeployment,
     SharedLoadBalancer,
+    TargetHealth,
     TaskSize,
 )
 
@@ -134,7 +135,7 @@ class Synthesized:
             cluster=net,
             task=_task(stack, net),
             load_balancer=LoadBalancer(
-                public=False, allow_plain_http=True, health_check_path="/health"
+                public=False, allow_plain_http=True, health=TargetHealth(path="/health")
             ),
         )
 

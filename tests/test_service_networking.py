@@ -98,8 +98,7 @@ class Synthesized:
             load_balancer=LoadBalancer(
                 domain=Domain("shop.example.com", zone(shop), extra_names=("www.example.com",)),
                 allowed_cidrs=("203.0.113.0/24", "2001:db8::/32"),
-                stickiness=Duration.hours(1),
-                slow_start=timedelta(seconds=60),
+                health=TargetHealth(stickiness=Duration.hours(1), slow_start=timedelta(seconds=60)),
                 idle_timeout=Duration.seconds(120),
                 web_acl_arn=WAF,
             ),
@@ -150,7 +149,7 @@ class Synthesized:
                 port=443,
                 domain=Domain("mq.example.com", zone(edge)),
                 health_check_protocol=HealthCheckProtocol.HTTP,
-                health_check_path="/healthz",
+                health=TargetHealth(path="/healthz"),
             ),
         )
         self.stacks = {"Shop": shop, "Edge": edge}
@@ -451,15 +450,13 @@ def test_durations_accept_aws_cdk_duration() -> None:
         timedelta(seconds=15),
         timedelta(minutes=1),
     )
-    assert LoadBalancer(allow_plain_http=True, stickiness=Duration.days(1)).stickiness == timedelta(
-        days=1
-    )
+    assert TargetHealth(stickiness=Duration.days(1)).stickiness == timedelta(days=1)
     assert CanaryDeployment(step_bake_time=Duration.minutes(3)).step_bake_time == timedelta(
         minutes=3
     )
     # A Duration that is not whole seconds is an InvalidParameterError, not a jsii error.
     with pytest.raises(InvalidParameterError, match=r"stickiness='0\.5 s'.*whole seconds"):
-        LoadBalancer(allow_plain_http=True, stickiness=Duration.millis(500))
+        TargetHealth(stickiness=Duration.millis(500))
 
 
 # Bad input: each a synth-time InvalidParameterError naming parameter, value, allowed, nearest.
@@ -501,11 +498,11 @@ def test_durations_accept_aws_cdk_duration() -> None:
             ["certificate=", "12-digit account"],
         ),
         (
-            lambda z: LoadBalancer(certificate=CERT, stickiness=timedelta(days=8)),
+            lambda z: TargetHealth(stickiness=timedelta(days=8)),
             ["stickiness='8 d'", "1 to 604800"],
         ),
         (
-            lambda z: LoadBalancer(certificate=CERT, healthy_grpc_codes="200"),
+            lambda z: TargetHealth(healthy_grpc_codes="200"),
             ["healthy_grpc_codes='200'", "0 to 99"],
         ),
         (
@@ -629,7 +626,9 @@ def test_stickiness_with_a_canary_deployment_is_refused(bad: Bad) -> None:
     with pytest.raises(InvalidParameterError) as raised:
         bad.service(
             "Sticky",
-            load_balancer=LoadBalancer(certificate=CERT, stickiness=timedelta(hours=1)),
+            load_balancer=LoadBalancer(
+                certificate=CERT, health=TargetHealth(stickiness=timedelta(hours=1))
+            ),
             deployment=CanaryDeployment(),
         )
     assert "stickiness='1 h'" in str(raised.value)

@@ -69,6 +69,11 @@ class Code(str):
     """Python source, written into the generated app as is (not quoted)."""
 
 
+def _call(name: str, arguments: dict[str, Any]) -> Code:
+    """``name(key=value, ...)`` as Python source."""
+    return Code(f"{name}({', '.join(f'{key}={py(value)}' for key, value in arguments.items())})")
+
+
 def py(value: Any) -> str:
     """``value`` as Python source."""
     if isinstance(value, Code):
@@ -464,29 +469,24 @@ class _Mapper:
         public = http.get("public") if isinstance(http.get("public"), dict) else None
         settings = public or http
         route: dict[str, Any] = {}
+        health: dict[str, Any] = {}  # TargetHealth(...) fields
         path = settings.get("path", "/")
         self.used.add(("http", "path"))
         route["path_patterns"] = ["/*" if path in ("/", "") else f"/{str(path).strip('/')}*"]
         check = settings.get("healthcheck")
         if isinstance(check, str):
-            route["health_check_path"] = check
+            health["path"] = check
         elif isinstance(check, dict):
             if "path" in check:
-                route["health_check_path"] = str(check["path"])
+                health["path"] = str(check["path"])
             if "success_codes" in check:
-                route["healthy_http_codes"] = str(check["success_codes"])
-            for key, name in (
-                ("healthy_threshold", "healthy_threshold"),
-                ("unhealthy_threshold", "unhealthy_threshold"),
-            ):
+                health["healthy_http_codes"] = str(check["success_codes"])
+            for key in ("healthy_threshold", "unhealthy_threshold"):
                 if isinstance(check.get(key), int):
-                    route[name] = check[key]
-            for key, name in (
-                ("interval", "health_check_interval"),
-                ("timeout", "health_check_timeout"),
-            ):
+                    health[key] = check[key]
+            for key in ("interval", "timeout"):
                 if key in check:
-                    route[name] = _duration(check[key], ("http", "healthcheck", key), self)
+                    health[key] = _duration(check[key], ("http", "healthcheck", key), self)
             if "grace_period" in check:
                 self.plan.service["health_check_grace_period"] = _duration(
                     check["grace_period"], ("http", "healthcheck", "grace_period"), self
@@ -508,11 +508,11 @@ class _Mapper:
             )
         self.used.add(("http", "healthcheck"))
         if "deregistration_delay" in settings:
-            route["deregistration_delay"] = _duration(
+            health["deregistration_delay"] = _duration(
                 settings["deregistration_delay"], ("http", "deregistration_delay"), self
             )
         if settings.get("stickiness") is True:
-            route["stickiness"] = Code("Duration.days(1)")
+            health["stickiness"] = Code("Duration.days(1)")
         alias = settings.get("alias")
         if alias:
             names = alias if isinstance(alias, list) else [alias]
@@ -537,7 +537,7 @@ class _Mapper:
             self.plan.service["target_port"] = int(settings["target_port"])
         version = settings.get("version")
         if isinstance(version, str) and version.lower() in ("grpc", "http2"):
-            route["protocol_version"] = Code(f"ProtocolVersion.{version.upper()}")
+            health["protocol_version"] = Code(f"ProtocolVersion.{version.upper()}")
             self.plan.names.add("ProtocolVersion")
         for key in (
             "stickiness",
@@ -588,6 +588,9 @@ class _Mapper:
                 )
         if public:
             self.used.add(("http", "public"))
+        if health:
+            route["health"] = _call("TargetHealth", health)
+            self.plan.names.add("TargetHealth")
         self.plan.route = route
 
     def _count(self) -> None:
@@ -829,21 +832,18 @@ class _Mapper:
         args = [f"port={int(match.group(1))}"]
         check = nlb.get("healthcheck") if isinstance(nlb, dict) else None
         if isinstance(check, dict):
-            for key, name in (
-                ("healthy_threshold", "healthy_threshold"),
-                ("unhealthy_threshold", "unhealthy_threshold"),
-                ("port", "health_check_port"),
-            ):
+            if isinstance(check.get("port"), int):
+                args.append(f"health_check_port={check['port']}")
+            health: dict[str, Any] = {}
+            for key in ("healthy_threshold", "unhealthy_threshold"):
                 if isinstance(check.get(key), int):
-                    args.append(f"{name}={check[key]}")
-            for key, name in (
-                ("interval", "health_check_interval"),
-                ("timeout", "health_check_timeout"),
-            ):
+                    health[key] = check[key]
+            for key in ("interval", "timeout"):
                 if key in check:
-                    args.append(
-                        f"{name}={_duration(check[key], ('nlb', 'healthcheck', key), self)}"
-                    )
+                    health[key] = _duration(check[key], ("nlb", "healthcheck", key), self)
+            if health:
+                args.append(f"health={_call('TargetHealth', health)}")
+                self.plan.names.add("TargetHealth")
         if isinstance(nlb, dict):
             self.rest(
                 ("nlb",),
