@@ -167,7 +167,7 @@ class WorkerStack(Stack):
             self,
             "WorkerTask",
             image=ecs.ContainerImage.from_registry(PYTHON_IMAGE),
-            size=TaskSize(512, 1024, Architecture.ARM64),
+            size=TaskSize(512, 1024, architecture=Architecture.ARM64),
             command=["python", "-c", "import time; time.sleep(3600)"],
             log_key=network.log_key,
             user=NON_ROOT_USER,

@@ -21,7 +21,7 @@ PERIOD = Duration.minutes(1)
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AlarmThresholds:
     """When the service's alarms fire (each over one-minute periods).
 

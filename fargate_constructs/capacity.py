@@ -16,7 +16,7 @@ MAX_BASE = 100_000
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Capacity:
     """A capacity provider strategy over FARGATE (on-demand) and FARGATE_SPOT.
 

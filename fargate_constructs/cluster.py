@@ -241,8 +241,6 @@ class NetworkedCluster(Construct):
 
         self._vpc_cidr = cidr if vpc is None else None
         self.container_insights = container_insights
-        self.services: list[TaskDemand] = []
-        """Services placed in this cluster (registered by FargateService)."""
         self._reserved_ips: list[tuple[int, str]] = []
         self.task_subnets = ec2.SubnetSelection(subnet_type=task_subnet_type)
         """The subnets (slots) the cluster's tasks are placed in."""
@@ -251,8 +249,8 @@ class NetworkedCluster(Construct):
         self.vpc_endpoints: dict[str, ec2.IVpcEndpoint] = {}
         """The VPC endpoints this cluster made, by service name (``"sqs"``, ``"s3"``)."""
         self.auto_endpoints = auto
-        self.placed_tasks: list[tuple[TaskReach, Construct]] = []
-        """Tasks that run in this cluster, each with what places it (a service, a grantee)."""
+        self._capacity_check = SubnetCapacityCheck(self)
+        self._reachability_check = ReachabilityCheck(self)
         if add_endpoints:
             self.add_endpoints(*TASK_START_ENDPOINTS)
         self.add_endpoints(*extra_endpoints)
@@ -276,10 +274,9 @@ class NetworkedCluster(Construct):
                 type=servicediscovery.NamespaceType.HTTP,
                 use_for_service_connect=True,
             )
-        self.service_connect_names: dict[str, str] = {}
-        """Service Connect DNS names in use in :attr:`namespace`, each with its service."""
-        register_check(self, SubnetCapacityCheck(self))
-        register_check(self, ReachabilityCheck(self))
+        self._service_connect_names: dict[str, str] = {}
+        register_check(self, self._capacity_check)
+        register_check(self, self._reachability_check)
         # Made here rather than by enable_fargate_capacity_providers (which adds it late, in an
         # aspect) so services can depend on it: a service that names FARGATE_SPOT before the
         # association exists fails to create.
@@ -295,7 +292,7 @@ class NetworkedCluster(Construct):
             ],
         )
 
-    def reserve_ips_per_subnet(self, count: int, reason: str) -> None:
+    def _reserve_ips_per_subnet(self, count: int, reason: str) -> None:
         """Record IPs something other than tasks takes in each task subnet (endpoints,
         internal load balancers), for the subnet capacity check."""
         self._reserved_ips.append((count, reason))
@@ -415,14 +412,31 @@ class NetworkedCluster(Construct):
                 security_groups=[self._endpoints_group()],
                 open=False,
             )
-            self.reserve_ips_per_subnet(1, f"the {name} interface endpoint")
+            self._reserve_ips_per_subnet(1, f"the {name} interface endpoint")
 
-    def place(self, task: TaskReach, by: Construct) -> None:
-        """Record that ``task`` runs in this cluster (services and ``grant_run`` call this); in
-        ``endpoints="auto"`` mode, add the endpoints it needs so far."""
-        self.placed_tasks.append((task, by))
+    def _register(
+        self,
+        by: Construct,
+        task: TaskReach,
+        *,
+        demand: TaskDemand | None = None,
+        dns_name: str | None = None,
+    ) -> None:
+        """How a workload joins the cluster (services and ``grant_run`` call this): ``task``
+        runs here, placed by ``by``; ``demand`` takes task IPs (a service), ``dns_name`` is
+        its Service Connect name. In ``endpoints="auto"`` mode, the endpoints the task needs
+        so far are added."""
+        if dns_name is not None:
+            self._service_connect_names[dns_name] = by.node.path
+        if demand is not None:
+            self._capacity_check.add(demand)
+        self._reachability_check.add(task, by)
         if self.auto_endpoints and not self.has_nat_route:
             self.add_endpoints(*endpoints_needed(task))
+
+    def _service_connect_owner(self, dns_name: str) -> str | None:
+        """The path of the service that serves ``dns_name`` in the namespace, if one does."""
+        return self._service_connect_names.get(dns_name)
 
     def _endpoints_group(self) -> ec2.SecurityGroup:
         if self.endpoints_security_group is None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import KW_ONLY, dataclass, field, replace
 from datetime import timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Any, TypeAlias
@@ -146,6 +146,7 @@ class Port:
     """
 
     port: int
+    _: KW_ONLY
     name: str | None = None
     app_protocol: AppProtocol | None = None
     transport: Transport = Transport.TCP
@@ -188,6 +189,7 @@ class Mount:
 
     volume: str
     path: str
+    _: KW_ONLY
     read_only: bool = False
 
     def __post_init__(self) -> None:
@@ -210,6 +212,7 @@ class HealthCheck:
     """
 
     command: tuple[str, ...]
+    _: KW_ONLY
     interval: DurationLike = timedelta(seconds=30)
     timeout: DurationLike = timedelta(seconds=5)
     retries: int = 3
@@ -292,6 +295,7 @@ class Container:
 
     name: str
     image: str | ecs.ContainerImage
+    _: KW_ONLY
     essential: bool = True
     cpu: int | None = None
     memory_limit_mib: int | None = None

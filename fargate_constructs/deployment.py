@@ -64,7 +64,7 @@ def peak(count: int, factor: float) -> int:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class RollingDeployment:
     """Replace tasks in place, ``max_healthy_percent`` of the desired count at most running and
     ``min_healthy_percent`` at least healthy. The circuit breaker stops (and with ``rollback``
@@ -195,7 +195,7 @@ class RollingDeployment:
         }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _TrafficShiftingDeployment:
     """Shared settings of the deployments that start a full new ("green") set of tasks behind a
     second target group and shift the load balancer's traffic to it."""
@@ -264,7 +264,7 @@ class _TrafficShiftingDeployment:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BlueGreenDeployment(_TrafficShiftingDeployment):
     """Start a full green set of tasks, optionally test it on ``test_listener_port``, switch all
     production traffic at once, keep blue for ``bake_time`` (default 5 minutes) so a rollback
@@ -295,7 +295,7 @@ def _check_percent(parameter: str, value: float, low: float) -> None:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CanaryDeployment(_TrafficShiftingDeployment):
     """Shift ``percent`` of production traffic to green, wait ``step_bake_time``, then shift
     the rest. Needs a load balancer.
@@ -327,7 +327,7 @@ class CanaryDeployment(_TrafficShiftingDeployment):
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LinearDeployment(_TrafficShiftingDeployment):
     """Shift production traffic to green in equal steps of ``step_percent``, waiting
     ``step_bake_time`` after each. Needs a load balancer.

@@ -9,7 +9,7 @@ gets both.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import Any
 
 import jsii
@@ -86,6 +86,7 @@ class Domain:
 
     name: str
     zone: route53.IHostedZone
+    _: KW_ONLY
     extra_names: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:

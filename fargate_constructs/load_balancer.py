@@ -70,7 +70,7 @@ def _cidr_tuple(cidrs: Sequence[str] | None) -> tuple[str, ...] | None:
     return check_cidrs("allowed_cidrs", cidrs) if cidrs is not None else None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ListenerSettings:
     """How an ALB faces its clients.
 
@@ -180,7 +180,7 @@ class ListenerSettings:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoadBalancer:
     """A load balancer of the service's own. Listener settings as in :class:`ListenerSettings`;
     ``health`` is the target group's :class:`TargetHealth` (default ``TargetHealth()``). The 0.6
@@ -314,7 +314,7 @@ def check_rule_conditions(host_headers: Sequence[str], path_patterns: Sequence[s
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Route:
     """A service's place on a :class:`SharedLoadBalancer`: a listener rule that matches
     ``host_headers`` and/or ``path_patterns`` at ``priority``. Made by
@@ -471,7 +471,7 @@ class SharedLoadBalancer(Construct):
         self._priorities: dict[int, IConstruct] = {}
         self._matches: dict[tuple[frozenset[str], frozenset[str]], IConstruct] = {}
         self._priority_of: dict[IConstruct, int] = {}
-        self._targets_security_group: ec2.SecurityGroup | None = None
+        self._targets_group: ec2.SecurityGroup | None = None
         self._own_group: tuple[Node, str] | None = None
         self._test_listeners: dict[int, elbv2.ApplicationListener] = {}
         CfnOutput(self, "Url", value=self.url, description=f"Where {self.node.path} listens")
@@ -571,10 +571,10 @@ class SharedLoadBalancer(Construct):
         self._matches[route.match] = owner
         self._priority_of[owner] = priority
 
-    def remove_rules_for_own_group(self, tasks: ec2.SecurityGroup, port: int) -> None:
+    def _remove_rules_for_own_group(self, tasks: ec2.SecurityGroup, port: int) -> None:
         """Let this load balancer reach its targets on ``port``, and nothing else.
 
-        Call it after a service that carries :attr:`targets_security_group` beside its own
+        Call it after a service that carries :attr:`_targets_security_group` beside its own
         group ``tasks`` is attached to its target group. aws-cdk-lib has then added an ingress
         and an egress rule between the load balancer and each of the two groups; the targets
         group's exist once per port however many services share it, and this removes the
@@ -595,19 +595,19 @@ class SharedLoadBalancer(Construct):
                 node.try_remove_child(rule_id)
 
     @property
-    def targets_security_group(self) -> ec2.SecurityGroup:
+    def _targets_security_group(self) -> ec2.SecurityGroup:
         """The group every task behind this load balancer carries (made on first use)."""
-        if self._targets_security_group is None:
-            self._targets_security_group = ec2.SecurityGroup(
+        if self._targets_group is None:
+            self._targets_group = ec2.SecurityGroup(
                 self,
                 "TargetsSecurityGroup",
                 vpc=self.cluster.vpc,
                 description="Tasks behind this load balancer: in from it only, on their ports",
                 allow_all_outbound=False,
             )
-        return self._targets_security_group
+        return self._targets_group
 
-    def test_listener(self, port: int) -> elbv2.ApplicationListener:
+    def _test_listener(self, port: int) -> elbv2.ApplicationListener:
         """A listener on ``port`` for testing green tasks before a blue/green switch; reachable
         from inside the VPC only."""
         if port == self.settings.listener_port:
@@ -683,7 +683,7 @@ class SharedLoadBalancer(Construct):
         return bucket
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LoadBalancerAttachment:
     """What a service's load balancer consists of, for users who reach past the construct."""
 
@@ -725,13 +725,13 @@ def _plan_alb(site: IngressSite, health: TargetHealth, *, requested_by: str) -> 
 class _RouteBinding:
     """A route bound to one service: the tasks carry the load balancer's targets group, which
     holds the one rule per port between them (see
-    :meth:`SharedLoadBalancer.remove_rules_for_own_group`)."""
+    :meth:`SharedLoadBalancer._remove_rules_for_own_group`)."""
 
     def __init__(self, route: Route, service: ServiceSide) -> None:
         self.route = route
         self.service = service
         self.security_groups: tuple[ec2.ISecurityGroup, ...] = (
-            route.load_balancer.targets_security_group,
+            route.load_balancer._targets_security_group,
         )
 
     def attach(self, ecs_service: ecs.FargateService) -> Attached:
@@ -769,7 +769,7 @@ class _RouteBinding:
                 test_rule = elbv2.ApplicationListenerRule(
                     scope,
                     "TestListenerRule",
-                    listener=shared.test_listener(test_port),
+                    listener=shared._test_listener(test_port),
                     priority=route.priority,
                     conditions=route.conditions(),
                     **_forward(blue, green),
@@ -793,8 +793,15 @@ class _RouteBinding:
             service_resource = ecs_service.node.default_child
             assert isinstance(service_resource, CfnResource)
             ignore_lint_check(service_resource, "W3005", REDUNDANT_DEPENDS_ON)
-        shared.remove_rules_for_own_group(side.security_group, port)
-        attachment = LoadBalancerAttachment(shared, blue, rule, route.health, green, test_rule)
+        shared._remove_rules_for_own_group(side.security_group, port)
+        attachment = LoadBalancerAttachment(
+            shared=shared,
+            target_group=blue,
+            listener_rule=rule,
+            health=route.health,
+            green_target_group=green,
+            test_listener_rule=test_rule,
+        )
         groups = (blue,) if green is None else (blue, green)
         return Attached(target_groups=groups, url=shared.url, application=attachment)
 

@@ -72,7 +72,7 @@ class HealthCheckProtocol(Enum):
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NetworkLoadBalancer:
     """A network load balancer of the service's own. Durations take ``timedelta`` or
     ``aws_cdk.Duration``.

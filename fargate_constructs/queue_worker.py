@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import KW_ONLY, dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -48,6 +48,7 @@ class Subscription:
     """
 
     topic: sns.ITopic | PublishedTopic
+    _: KW_ONLY
     filter_policy: Mapping[str, Any] | None = None
     raw_message_delivery: bool = True
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ def _check_cooldown(parameter: str, value: DurationLike) -> None:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TargetTracking:
     """Keep a metric near a target by adding and removing tasks.
 
@@ -79,7 +79,7 @@ class TargetTracking:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Step:
     """One band of a step policy: when the metric is in [``lower``, ``upper``), change the task
     count by ``change`` (negative removes tasks). ``None`` leaves a side open."""
@@ -120,6 +120,7 @@ class StepScaling:
     """
 
     metric: cloudwatch.IMetric
+    _: KW_ONLY
     steps: tuple[Step, ...]
     cooldown: DurationLike = timedelta(seconds=60)
     evaluation_periods: int = 1
@@ -178,7 +179,7 @@ WAKE_EXPRESSION = "IF(messages > 0 AND FILL(tasks, 0) < 1, 1, 0)"
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class BacklogTracking:
     """Keep an SQS queue's backlog per task, visible messages / running tasks, near
     ``backlog_per_task`` (the target tracking AWS recommends for queue workers, as metric
@@ -298,7 +299,7 @@ class BacklogTracking:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScheduledScaling:
     """Set the capacity bounds on a schedule, e.g. more tasks in business hours.
 
@@ -341,7 +342,7 @@ class ScheduledScaling:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class AutoScaling:
     """The task count of a service between ``min_capacity`` and ``max_capacity``, moved by
     target tracking, step policies and schedules. With scaling on, deployments no longer set

@@ -206,7 +206,6 @@ class FargateService(Construct):
         self._service_connect_on = False
         if service_connect is not None:
             assert endpoint is not None
-            cluster.service_connect_names[endpoint.dns_name] = self.node.path
             self._enable_service_connect(service_connect)
         for server in connects_to:
             server.allow_from(self)
@@ -232,8 +231,9 @@ class FargateService(Construct):
         self.scalable_task_count: ecs.ScalableTaskCount | None = None
         if scaling is not None:
             self.scalable_task_count = scaling.apply(self.service, self.target_group)
-        cluster.services.append(self)
-        cluster.place(task, self)
+        cluster._register(
+            self, task, demand=self, dns_name=endpoint.dns_name if endpoint is not None else None
+        )
 
     def allow_from(self, client: FargateService) -> None:
         """Let ``client`` call this Service Connect server: an ingress rule for exactly this
@@ -458,7 +458,7 @@ def _check_service_connect(
     if settings is None:
         return None
     endpoint = resolve_endpoint(settings, service_id, task.named_ports())
-    owner = cluster.service_connect_names.get(endpoint.dns_name)
+    owner = cluster._service_connect_owner(endpoint.dns_name)
     if owner is not None:
         raise InvalidParameterError(
             "dns_name",

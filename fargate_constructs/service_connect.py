@@ -28,7 +28,7 @@ SERVICE_CONNECT_LOG_PREFIX = "service-connect"
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServiceConnect:
     """Make a service a Service Connect server: services of the same cluster that call it
     (``connects_to=[this]``) reach it at ``http://<dns_name>:<alias_port>``.
@@ -69,7 +69,7 @@ def default_dns_name(construct_id: str) -> str:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ServerEndpoint:
     """Where a server listens: resolved from :class:`ServiceConnect` and the task's ports."""
 

@@ -44,7 +44,7 @@ def _check_tag(tag: Any) -> str:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FireLens:
     """Route the application containers' logs through a Fluent Bit log router (FireLens).
 
@@ -88,7 +88,7 @@ class FireLens:
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Tracing:
     """Add the AWS Distro for OpenTelemetry collector as a sidecar that exports traces to
     X-Ray. Applications send OTLP to ``localhost:4317`` (gRPC) or ``localhost:4318`` (HTTP).

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from enum import StrEnum
 from typing import TypeVar
 
@@ -111,6 +111,7 @@ class TaskSize:
 
     cpu: int
     memory_mib: int
+    _: KW_ONLY
     architecture: Architecture = Architecture.X86_64
     operating_system: OperatingSystem = OperatingSystem.LINUX
     ephemeral_storage_gib: int = DEFAULT_EPHEMERAL_STORAGE_GIB
@@ -280,7 +281,9 @@ def _all_sizes(architecture: Architecture, operating_system: OperatingSystem) ->
         return
     for cpu in cpu_values(operating_system):
         for memory in MEMORY_BY_CPU[cpu]:
-            yield TaskSize(cpu, memory, architecture, operating_system)
+            yield TaskSize(
+                cpu, memory, architecture=architecture, operating_system=operating_system
+            )
 
 
 _E = TypeVar("_E", bound=StrEnum)

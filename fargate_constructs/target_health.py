@@ -42,7 +42,7 @@ class ProtocolVersion(Enum):
 
 
 @checked
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TargetHealth:
     """A target group's health check, draining and routing settings, shared by dedicated and
     shared load balancers. Durations take ``timedelta`` or ``aws_cdk.Duration``.

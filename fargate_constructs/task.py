@@ -577,7 +577,7 @@ class FargateTaskWithRoles(Construct):
         expect_bool("manage_tasks", manage_tasks)
         ecs_cluster = cluster.cluster if isinstance(cluster, NetworkedCluster) else cluster
         if isinstance(cluster, NetworkedCluster):
-            cluster.place(self, grantee if isinstance(grantee, Construct) else self)
+            cluster._register(grantee if isinstance(grantee, Construct) else self, self)
         stack = stack_of(self)
         tasks_in_cluster = stack.format_arn(
             service="ecs",
@@ -663,7 +663,13 @@ def _resolve_size(
             "a value: give size=TaskSize(...) or both cpu and memory_mib",
             nearest="cpu=256, memory_mib=512 (the smallest task)",
         )
-    return TaskSize(cpu, memory_mib, architecture, operating_system, ephemeral_storage_gib)
+    return TaskSize(
+        cpu,
+        memory_mib,
+        architecture=architecture,
+        operating_system=operating_system,
+        ephemeral_storage_gib=ephemeral_storage_gib,
+    )
 
 
 def _check_platform_options(size: TaskSize, readonly: bool, enable_exec: bool) -> None:

@@ -4,7 +4,7 @@ ephemeral storage) or an EFS file system, encrypted in transit and authorized wi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import KW_ONLY, dataclass
 from typing import TYPE_CHECKING, Any
 
 from .containers import CONTAINER_NAME_PATTERN, check_absolute_path
@@ -38,6 +38,7 @@ class SharedVolume:
     socket, static files the app writes and nginx serves). It lives as long as the task."""
 
     name: str
+    _: KW_ONLY
 
     def __post_init__(self) -> None:
         _check_volume_name(self.name)
@@ -62,6 +63,7 @@ class EfsVolume:
 
     name: str
     file_system: efs.IFileSystem
+    _: KW_ONLY
     access_point: efs.IAccessPoint | None = None
     read_only: bool = False
     root_directory: str = "/"

@@ -7,6 +7,7 @@ it is added: each gets a value of a type no annotation admits and must be refuse
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 from collections.abc import Callable
@@ -312,3 +313,27 @@ def test_a_rolling_deployment_that_cannot_step_at_the_desired_count_is_refused()
         ),
         ["for min_capacity=1"],
     )
+
+
+# The positional forms kept, each the one or two facts a reader expects first.
+POSITIONAL = {
+    "TaskSize": ["cpu", "memory_mib"],  # TaskSize(1024, 2048), as Fargate's size table reads
+    "Port": ["port"],  # Port(8080)
+    "Container": ["name", "image"],  # Container("web", "public.ecr.aws/...")
+    "Domain": ["name", "zone"],  # Domain("shop.example.com", zone)
+    "Mount": ["volume", "path"],  # Mount("static", "/srv/static")
+    "EfsVolume": ["name", "file_system"],  # EfsVolume("uploads", file_system)
+    "SharedVolume": ["name"],  # SharedVolume("static")
+    "Subscription": ["topic"],  # Subscription(topic)
+    "HealthCheck": ["command"],  # HealthCheck(("CMD-SHELL", "curl -f ..."))
+    "StepScaling": ["metric"],  # StepScaling(queue.metric_...(), steps=...)
+}
+
+
+@pytest.mark.parametrize(("name", "target"), PUBLIC, ids=[name for name, _ in PUBLIC])
+def test_value_objects_are_keyword_only_but_for_their_first_facts(name: str, target: Any) -> None:
+    if not dataclasses.is_dataclass(target):
+        return
+    parameters = inspect.signature(target).parameters.values()
+    positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert positional == POSITIONAL.get(name, [])

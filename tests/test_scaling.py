@@ -55,8 +55,10 @@ WEB_SCALING = AutoScaling(
     max_capacity=10,
     target_tracking=TargetTracking(cpu_percent=60, memory_percent=70, requests_per_target=500),
     schedules=(
-        ScheduledScaling("cron(0 8 ? * MON-FRI *)", min_capacity=4, time_zone="Europe/Berlin"),
-        ScheduledScaling("cron(0 20 ? * MON-FRI *)", min_capacity=2),
+        ScheduledScaling(
+            schedule="cron(0 8 ? * MON-FRI *)", min_capacity=4, time_zone="Europe/Berlin"
+        ),
+        ScheduledScaling(schedule="cron(0 20 ? * MON-FRI *)", min_capacity=2),
     ),
 )
 
@@ -93,7 +95,7 @@ class Synthesized:
         worker_task = _task(
             self.worker_stack,
             net,
-            size=TaskSize(512, 1024, Architecture.ARM64),
+            size=TaskSize(512, 1024, architecture=Architecture.ARM64),
             image=ecs.ContainerImage.from_ecr_repository(repository, "v1"),
         )
         self.queue.grant_consume_messages(worker_task)
@@ -436,13 +438,16 @@ def test_endpoints_and_blue_green_count_against_capacity() -> None:
             ["ordered by their lower bound"],
         ),
         (
-            lambda: ScheduledScaling("every day at 8", min_capacity=1),
+            lambda: ScheduledScaling(schedule="every day at 8", min_capacity=1),
             ["schedule='every day at 8'", "cron("],
         ),
-        (lambda: ScheduledScaling("rate(1 hours)", min_capacity=1), ["schedule='rate(1 hours)'"]),
-        (lambda: ScheduledScaling("rate(5 minutes)"), ["at least one of them"]),
         (
-            lambda: ScheduledScaling("rate(5 minutes)", min_capacity=5, max_capacity=2),
+            lambda: ScheduledScaling(schedule="rate(1 hours)", min_capacity=1),
+            ["schedule='rate(1 hours)'"],
+        ),
+        (lambda: ScheduledScaling(schedule="rate(5 minutes)"), ["at least one of them"]),
+        (
+            lambda: ScheduledScaling(schedule="rate(5 minutes)", min_capacity=5, max_capacity=2),
             ["min_capacity=5"],
         ),
     ],
@@ -464,7 +469,7 @@ def test_valid_schedules_are_accepted() -> None:
         "rate(2 hours)",
         "at(2027-01-01T08:00:00)",
     ):
-        assert ScheduledScaling(expression, max_capacity=3).schedule == expression
+        assert ScheduledScaling(schedule=expression, max_capacity=3).schedule == expression
 
 
 def _service(**props: Any) -> None:

@@ -122,7 +122,10 @@ class Synthesized:
             "Worker",
             cluster=net,
             task=_task(
-                stack, net, size=TaskSize(512, 1024, Architecture.ARM64), container_port=None
+                stack,
+                net,
+                size=TaskSize(512, 1024, architecture=Architecture.ARM64),
+                container_port=None,
             ),
             desired_count=1,
             capacity=Capacity.spot(),
@@ -356,7 +359,7 @@ def test_security_groups_admit_only_what_each_side_needs(synth: Synthesized) -> 
     service = synth.services["Rolling"]
     shared = service.attachment.shared  # type: ignore[union-attr]
     alb_id = synth.logical_id("Rolling", shared.security_group)
-    targets_id = synth.logical_id("Rolling", shared.targets_security_group)
+    targets_id = synth.logical_id("Rolling", shared._targets_security_group)
     # The load balancer may send only to its targets' group, only on the container port ...
     (egress,) = [r["Properties"] for r in template.values() if r["Type"].endswith("Egress")]
     assert egress["GroupId"] == {"Fn::GetAtt": [alb_id, "GroupId"]}
@@ -640,7 +643,10 @@ def test_bad_service_input_is_explained(props: dict[str, Any], fragments: list[s
 
 
 def test_spot_with_arm64_is_fine() -> None:
-    _service(capacity=Capacity.spot(), task_props={"size": TaskSize(256, 512, Architecture.ARM64)})
+    _service(
+        capacity=Capacity.spot(),
+        task_props={"size": TaskSize(256, 512, architecture=Architecture.ARM64)},
+    )
 
 
 def test_cluster_in_another_region_is_an_error() -> None:

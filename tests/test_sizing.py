@@ -44,7 +44,7 @@ def test_every_cpu_and_memory_is_classified_as_aws_documents(
         for memory in range(512, 131072 + 1, 512):
             expected = aws_says_valid(cpu, memory, arch, os_family)
             try:
-                TaskSize(cpu, memory, arch, os_family)
+                TaskSize(cpu, memory, architecture=arch, operating_system=os_family)
             except InvalidParameterError:
                 assert not expected, (cpu, memory, arch, os_family)
                 rejected += 1
@@ -77,7 +77,7 @@ def test_all_valid_lists_exactly_the_table() -> None:
 
 def test_eight_and_sixteen_vcpu_are_included() -> None:
     assert TaskSize(8192, 61440).vcpu == 8
-    assert TaskSize(16384, 122880, Architecture.ARM64).memory_gib == 120
+    assert TaskSize(16384, 122880, architecture=Architecture.ARM64).memory_gib == 120
 
 
 @pytest.mark.parametrize("storage", [20, 21, 100, 200])
@@ -86,7 +86,7 @@ def test_ephemeral_storage_in_range_is_accepted(storage: int) -> None:
 
 
 def test_plain_strings_are_accepted_and_become_enums() -> None:
-    size = TaskSize(1024, 2048, "ARM64", "LINUX")  # type: ignore[arg-type]
+    size = TaskSize(1024, 2048, architecture="ARM64", operating_system="LINUX")  # type: ignore[arg-type]
     assert size.architecture is Architecture.ARM64
     assert size.operating_system is OperatingSystem.LINUX
 

@@ -108,7 +108,7 @@ def test_target_health_times(interval: int, timeout: int, delay: int) -> None:
 @given(zone=text)
 def test_time_zone(zone: str) -> None:
     _follows_its_suggestion(
-        lambda **kw: ScheduledScaling("rate(1 hour)", min_capacity=1, **kw), time_zone=zone
+        lambda **kw: ScheduledScaling(schedule="rate(1 hour)", min_capacity=1, **kw), time_zone=zone
     )
 
 
@@ -201,7 +201,10 @@ def test_allowed_cidrs(address: str, prefix: int) -> None:
     [
         (lambda: LoadBalancer(allow_plain_http=True, port=70000), "port=65535"),
         (lambda: TaskSize(256, 3), "memory_mib=3072"),
-        (lambda: ScheduledScaling("rate(1 hour)", min_capacity=1, time_zone="CET+1"), "CET"),
+        (
+            lambda: ScheduledScaling(schedule="rate(1 hour)", min_capacity=1, time_zone="CET+1"),
+            "CET",
+        ),
         (lambda: Container("app", "nginx: 1.27"), "image='nginx:1.27'"),
         (lambda: Container("app", "my repo/app:1"), "image='myrepo/app:1'"),
         (lambda: check_ecs_name("family", "my family"), "family='my-family'"),

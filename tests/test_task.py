@@ -70,7 +70,7 @@ class Synthesized:
             main,
             "Task",
             image=ecs.ContainerImage.from_ecr_repository(self.repository, "v1"),
-            size=TaskSize(512, 1024, Architecture.ARM64),
+            size=TaskSize(512, 1024, architecture=Architecture.ARM64),
             container_port=8080,
             environment={"LOG_LEVEL": "info"},
             secrets={

@@ -11,7 +11,7 @@ are not checked: their endpoints are not known to the library.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 import jsii
@@ -52,9 +52,6 @@ class IsolatedCluster(IConstruct, Protocol):
 
     @property
     def vpc_endpoints(self) -> Mapping[str, object]: ...
-
-    @property
-    def placed_tasks(self) -> Sequence[tuple[TaskReach, IConstruct]]: ...
 
 
 def _statements(role: iam.IRole) -> list[dict[str, Any]]:
@@ -103,6 +100,11 @@ class ReachabilityCheck:
 
     def __init__(self, cluster: IsolatedCluster) -> None:
         self._cluster = cluster
+        self._placed: list[tuple[TaskReach, IConstruct]] = []
+
+    def add(self, task: TaskReach, placed_by: IConstruct) -> None:
+        """``task`` runs in the cluster, placed by ``placed_by`` (a service, a grantee)."""
+        self._placed.append((task, placed_by))
 
     def failures(self) -> list[str]:
         cluster = self._cluster
@@ -111,7 +113,7 @@ class ReachabilityCheck:
         have = set(cluster.vpc_endpoints)
         messages = []
         seen: set[str] = set()
-        for task, placed_by in cluster.placed_tasks:
+        for task, placed_by in self._placed:
             key = f"{task.node.path}|{placed_by.node.path}"
             if key in seen:
                 continue
@@ -140,7 +142,7 @@ class ReachabilityCheck:
     def validate(self) -> list[str]:
         cluster = self._cluster
         if not cluster.has_nat_route and _owns_vpc(cluster):
-            for task, _ in cluster.placed_tasks:
+            for task, _ in self._placed:
                 for role in (task.task_role, task.execution_role):
                     unknown = unknown_prefixes(_statements(role))
                     if unknown:

@@ -13,7 +13,7 @@ from constructs import IConstruct, IValidation
 from . import skipped
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    pass
 
 
 WARN_AT = 0.8
@@ -32,9 +32,6 @@ class TaskDemand(Protocol):
 class TaskSlots(IConstruct, Protocol):
     """A cluster as the check sees it: its services' demand and its subnets' task IPs."""
 
-    @property
-    def services(self) -> Sequence[TaskDemand]: ...
-
     def task_ip_capacity(self) -> tuple[int, str] | None: ...
 
 
@@ -46,14 +43,19 @@ class SubnetCapacityCheck:
 
     def __init__(self, cluster: TaskSlots) -> None:
         self._cluster = cluster
+        self._services: list[TaskDemand] = []
+
+    def add(self, service: TaskDemand) -> None:
+        """Count ``service``'s peak tasks against the cluster's subnets."""
+        self._services.append(service)
 
     def _demand(self) -> tuple[int, int, str] | None:
         cluster = self._cluster
         capacity = cluster.task_ip_capacity()
-        if capacity is None or not cluster.services:
+        if capacity is None or not self._services:
             return None
         usable, explained = capacity
-        return sum(service.peak_tasks for service in cluster.services), usable, explained
+        return sum(service.peak_tasks for service in self._services), usable, explained
 
     def failures(self) -> list[str]:
         measured = self._demand()
@@ -63,7 +65,7 @@ class SubnetCapacityCheck:
         if demand <= usable:
             return []
         cluster = self._cluster
-        detail = "; ".join(service.peak_explained for service in cluster.services)
+        detail = "; ".join(service.peak_explained for service in self._services)
         return [
             f"subnet capacity: the services of {cluster.node.path} may run {demand} tasks at "
             f"once ({detail}), but its task subnets offer {usable} IPs ({explained}). Use a "

@@ -230,7 +230,7 @@ def _sizes(args: argparse.Namespace) -> int:
         print(f"  ... and {len(fitting) - 10} more")
     print(
         f"Cheapest fit: TaskSize({cheapest.cpu}, {cheapest.memory_mib}"
-        f"{', Architecture.ARM64' if args.arm else ''}) = {cheapest}, "
+        f"{', architecture=Architecture.ARM64' if args.arm else ''}) = {cheapest}, "
         f"{_money(cheapest.monthly_price())} a month per task on demand"
     )
     return 0

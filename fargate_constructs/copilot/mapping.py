@@ -269,7 +269,7 @@ class _Mapper:
             )
         args = [Code(str(size_cpu)), Code(str(size_memory))]
         if arch == "ARM64":
-            args.append(Code("Architecture.ARM64"))
+            args.append(Code("architecture=Architecture.ARM64"))
             self.plan.names.add("Architecture")
         ephemeral = self.get("storage", "ephemeral")
         if ephemeral is not None:
