@@ -24,7 +24,7 @@ from fargate_constructs import (
     TaskSize,
     Transport,
 )
-from fargate_constructs.load_balancer import check_rule_conditions
+from fargate_constructs.listener import check_rule_conditions
 
 from .harness import NGINX, assert_explained, make_app
 
