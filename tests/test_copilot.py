@@ -389,7 +389,7 @@ def test_copilots_older_target_container_spelling(tmp_path: Path) -> None:
 
 
 def test_shell_variables_are_read_from_the_deploying_environment(tmp_path: Path) -> None:
-    from fargate_constructs.copilot.mapping import py
+    from fargate_constructs.copilot.mapper import py
 
     plan = _plan(
         tmp_path,

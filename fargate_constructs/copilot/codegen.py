@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from .manifest import DEFAULT_ENVIRONMENT, Manifest, Workspace
-from .mapping import UNSUPPORTED, MappingError, Note, ServicePlan, map_service, py
+from .mapper import UNSUPPORTED, MappingError, Note, ServicePlan, py
+from .mapping import map_service
 
 INDENT = "    "
 

@@ -1,4 +1,6 @@
-"""One Copilot service manifest, for one environment, as the construct calls that replace it.
+"""One Copilot service manifest, for one environment, as the construct calls that replace it:
+what every kind has (image, size, variables, secrets, storage, sidecars, network, logging), then
+the kind's own part (``web``, ``worker``, ``job``).
 
 Pure Python: values become Python source (``py(...)``) for the code generator; every key is
 either mapped, or reported with what was done instead and what is left to do by hand."""
@@ -9,155 +11,28 @@ import difflib
 import posixpath
 import re
 import shlex
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import InvalidParameterError
-from ..schedules import check_schedule_expression, unix_cron_to_scheduler
 from ..sizing import MEMORY_BY_CPU, OperatingSystem, nearest_size
+from .job import map_job
 from .manifest import KeyPath, Manifest
-
-KIND = {
-    "Load Balanced Web Service": "web",
-    "Backend Service": "backend",
-    "Worker Service": "worker",
-    "Scheduled Job": "job",
-}
-UNSUPPORTED = {
-    "Request-Driven Web Service": "it runs on AWS App Runner, not ECS; App Runner has no CDK "
-    "construct in this library (ECS Express Mode or a FargateService behind a LoadBalancer is "
-    "the nearest)",
-    "Static Site": "it is an S3 bucket behind CloudFront, not a container; use aws_s3_deployment "
-    "with a CloudFront distribution",
-}
-SCHEMA_KEYS = {
-    "name", "type", "image", "cpu", "memory", "platform", "count", "exec", "command",
-    "entrypoint", "env_file", "variables", "secrets", "http", "nlb", "network", "sidecars",
-    "logging", "observability", "storage", "deployment", "publish", "subscribe", "on",
-    "retries", "timeout", "taskdef_overrides", "environments", "tags", "build",
-}  # fmt: skip
-LOG_RETENTION_DAYS = (
-    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-    2922, 3288, 3653,
-)  # fmt: skip
-RETENTION_NAMES = {
-    1: "ONE_DAY", 3: "THREE_DAYS", 5: "FIVE_DAYS", 7: "ONE_WEEK", 14: "TWO_WEEKS",
-    30: "ONE_MONTH", 60: "TWO_MONTHS", 90: "THREE_MONTHS", 120: "FOUR_MONTHS",
-    150: "FIVE_MONTHS", 180: "SIX_MONTHS", 365: "ONE_YEAR", 400: "THIRTEEN_MONTHS",
-    545: "EIGHTEEN_MONTHS", 731: "TWO_YEARS", 1096: "THREE_YEARS", 1827: "FIVE_YEARS",
-    2192: "SIX_YEARS", 2557: "SEVEN_YEARS", 2922: "EIGHT_YEARS", 3288: "NINE_YEARS",
-    3653: "TEN_YEARS",
-}  # fmt: skip
+from .mapper import (
+    BY_HAND,
+    LOG_RETENTION_DAYS,
+    RETENTION_NAMES,
+    SCHEMA_KEYS,
+    Code,
+    Mapper,
+    Note,
+    ServicePlan,
+    duration,
+    py,
+)
+from .web import map_count, map_http, map_nlb
+from .worker import map_worker
 
 
-class MappingError(Exception):
-    """A value that cannot be converted: one line naming the file, line and key."""
-
-
-@dataclass(frozen=True)
-class Note:
-    """One line of the migration report."""
-
-    file: str
-    line: int | None
-    key: str
-    done: str
-    todo: str
-
-
-class Code(str):
-    """Python source, written into the generated app as is (not quoted)."""
-
-
-def _call(name: str, arguments: dict[str, Any]) -> Code:
-    """``name(key=value, ...)`` as Python source."""
-    return Code(f"{name}({', '.join(f'{key}={py(value)}' for key, value in arguments.items())})")
-
-
-def py(value: Any) -> str:
-    """``value`` as Python source."""
-    if isinstance(value, Code):
-        return str(value)
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{py(k)}: {py(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, tuple):
-        items = [py(item) for item in value]
-        return "(" + ", ".join(items) + ("," if len(items) == 1 else "") + ")"
-    if isinstance(value, list):
-        return "[" + ", ".join(py(item) for item in value) + "]"
-    return repr(value)
-
-
-@dataclass
-class ServicePlan:
-    name: str
-    kind: str
-    environment: str
-    manifest: Manifest
-    task: dict[str, Any] = field(default_factory=dict)
-    service: dict[str, Any] = field(default_factory=dict)
-    route: dict[str, Any] | None = None
-    publishes: list[str] = field(default_factory=list)
-    subscribes: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list)
-    connect_alias: str | None = None
-    port: int | None = None
-    notes: list[Note] = field(default_factory=list)
-    names: set[str] = field(default_factory=set)  # what app.py imports from fargate_constructs
-
-
-class _Mapper:
-    def __init__(self, manifest: Manifest, environment: str, app: str) -> None:
-        self.manifest = manifest
-        self.plan = ServicePlan(manifest.name, KIND[manifest.type], environment, manifest)
-        self.used: set[KeyPath] = {("name",), ("type",), ("environments",)}
-        self.data = _interpolate(
-            manifest.for_environment(environment),
-            {
-                "COPILOT_APPLICATION_NAME": app,
-                "COPILOT_SERVICE_NAME": manifest.name,
-            },
-        )
-
-    # -- reading -------------------------------------------------------------------------------
-    def get(self, *path: str) -> Any:
-        node: Any = self.data
-        for key in path:
-            if not isinstance(node, dict) or key not in node:
-                return None
-            node = node[key]
-        self.used.add(path)
-        return node
-
-    def where(self, path: KeyPath) -> tuple[int | None, str]:
-        """The line of ``path`` and its name, ``environments.<env>.`` first when an override
-        set it."""
-        prefix = ("environments", self.plan.environment)
-        for length in range(len(path), 0, -1):
-            overridden = (*prefix, *path[:length])
-            if overridden in self.manifest.lines:
-                return self.manifest.lines[overridden], ".".join((*prefix, *path))
-            if path[:length] in self.manifest.lines:
-                return self.manifest.lines[path[:length]], ".".join(path)
-        return None, ".".join(path)
-
-    def note(self, path: KeyPath, done: str, todo: str) -> None:
-        self.used.add(path)
-        line, key = self.where(path)
-        self.plan.notes.append(Note(self.manifest.relative, line, key, done, todo))
-
-    def rest(
-        self, path: KeyPath, mapping: dict[str, Any], known: tuple[str, ...], done: str, todo: str
-    ) -> None:
-        """Report each key of ``mapping`` (at ``path``) that is not one of ``known``."""
-        for key in mapping:
-            if key not in known:
-                self.note((*path, key), done, todo)
-
-    def fail(self, path: KeyPath, value: Any, allowed: str) -> MappingError:
-        line, key = self.where(path)
-        where = f"{self.manifest.relative}:{line}" if line else self.manifest.relative
-        return MappingError(f"{where}: key '{key}' is {value!r}; {allowed}")
-
+class _Mapper(Mapper):
     # -- the mapping ---------------------------------------------------------------------------
     def run(self) -> ServicePlan:
         plan = self.plan
@@ -173,7 +48,7 @@ class _Mapper:
         self._observability()
         self._sidecars()
         if plan.kind == "web":
-            self._http()
+            map_http(self)
         elif self.get("http") not in (None, False):
             self.note(
                 ("http",),
@@ -182,14 +57,14 @@ class _Mapper:
                 "LoadBalancer(public=False) to its FargateService",
             )
         if plan.kind in ("web", "backend"):
-            self._count()
+            map_count(self)
             self._network_connect()
             self._deployment()
         if plan.kind == "worker":
-            self._worker()
+            map_worker(self)
         if plan.kind == "job":
-            self._job()
-        self._nlb()
+            map_job(self)
+        map_nlb(self)
         self._publish()
         self._network_placement()
         self._taskdef_overrides()
@@ -225,7 +100,7 @@ class _Mapper:
                 plan.names.add("HealthCheck")
             for key in ("credentials", "labels", "docker_labels", "depends_on"):
                 if key in image:
-                    self.note(("image", key), "not mapped", _HAND[f"image.{key}"])
+                    self.note(("image", key), "not mapped", BY_HAND[f"image.{key}"])
 
     def _size(self) -> None:
         cpu, memory = self.get("cpu"), self.get("memory")
@@ -351,7 +226,7 @@ class _Mapper:
                     "main container (the task's container= parameter)",
                 )
         if self.get("env_file") is not None:
-            self.note(("env_file",), "not mapped", _HAND["env_file"])
+            self.note(("env_file",), "not mapped", BY_HAND["env_file"])
 
     def _logging(self) -> None:
         logging = self.get("logging")
@@ -457,217 +332,6 @@ class _Mapper:
             self.plan.task["sidecars"] = containers
             self.plan.names.add("Container")
 
-    def _http(self) -> None:
-        http = self.get("http")
-        if http is False or http is None:
-            if self.data.get("nlb") is None:
-                self.note(("http",), "no load balancer", "http: false makes it a backend service")
-            self.plan.kind = "backend"
-            return
-        if not isinstance(http, dict):
-            raise self.fail(("http",), http, "a map (path, healthcheck, alias, ...)")
-        public = http.get("public") if isinstance(http.get("public"), dict) else None
-        settings = public or http
-        route: dict[str, Any] = {}
-        health: dict[str, Any] = {}  # TargetHealth(...) fields
-        path = settings.get("path", "/")
-        self.used.add(("http", "path"))
-        route["path_patterns"] = ["/*" if path in ("/", "") else f"/{str(path).strip('/')}*"]
-        check = settings.get("healthcheck")
-        if isinstance(check, str):
-            health["path"] = check
-        elif isinstance(check, dict):
-            if "path" in check:
-                health["path"] = str(check["path"])
-            if "success_codes" in check:
-                health["healthy_http_codes"] = str(check["success_codes"])
-            for key in ("healthy_threshold", "unhealthy_threshold"):
-                if isinstance(check.get(key), int):
-                    health[key] = check[key]
-            for key in ("interval", "timeout"):
-                if key in check:
-                    health[key] = _duration(check[key], ("http", "healthcheck", key), self)
-            if "grace_period" in check:
-                self.plan.service["health_check_grace_period"] = _duration(
-                    check["grace_period"], ("http", "healthcheck", "grace_period"), self
-                )
-            self.rest(
-                ("http", "healthcheck"),
-                check,
-                (
-                    "path",
-                    "success_codes",
-                    "healthy_threshold",
-                    "unhealthy_threshold",
-                    "interval",
-                    "timeout",
-                    "grace_period",
-                ),
-                "not mapped",
-                "set it on the route",
-            )
-        self.used.add(("http", "healthcheck"))
-        if "deregistration_delay" in settings:
-            health["deregistration_delay"] = _duration(
-                settings["deregistration_delay"], ("http", "deregistration_delay"), self
-            )
-        if settings.get("stickiness") is True:
-            health["stickiness"] = Code("Duration.days(1)")
-        alias = settings.get("alias")
-        if alias:
-            names = alias if isinstance(alias, list) else [alias]
-            hosts = [a["name"] if isinstance(a, dict) else str(a) for a in names]
-            route["host_headers"] = hosts
-            self.note(
-                ("http", "alias"),
-                f"host_headers={hosts}",
-                "the shared load balancer "
-                "needs a certificate for these names (platform stack) and DNS records "
-                "pointing at it (Domain(...) or your DNS)",
-            )
-        if "targetContainer" in settings and "target_container" not in settings:
-            # Copilot's older spelling, which it still accepted.
-            settings = {**settings, "target_container": settings["targetContainer"]}
-            self.used.add(("http", "targetContainer"))
-        target = settings.get("target_container")
-        if target is not None and target != self.plan.name:
-            # Copilot names the main container after the service; here it is "app".
-            self.plan.service["target_container"] = str(target)
-        if "target_port" in settings:
-            self.plan.service["target_port"] = int(settings["target_port"])
-        version = settings.get("version")
-        if isinstance(version, str) and version.lower() in ("grpc", "http2"):
-            health["protocol_version"] = Code(f"ProtocolVersion.{version.upper()}")
-            self.plan.names.add("ProtocolVersion")
-        for key in (
-            "stickiness",
-            "deregistration_delay",
-            "alias",
-            "target_container",
-            "target_port",
-            "version",
-            "hosted_zone",
-        ):
-            self.used.add(("http", key))
-        if "hosted_zone" in settings:
-            self.note(
-                ("http", "hosted_zone"),
-                "not mapped",
-                "alias records: give the platform's "
-                "SharedLoadBalancer domain=Domain(name, zone) or add records by hand",
-            )
-        if "allowed_source_ips" in settings:
-            self.note(
-                ("http", "allowed_source_ips"),
-                "not mapped",
-                "SharedLoadBalancer("
-                f"allowed_cidrs={settings['allowed_source_ips']!r}) in the platform stack "
-                "limits every service on it",
-            )
-        for key in settings:
-            if key not in (
-                "path",
-                "healthcheck",
-                "deregistration_delay",
-                "stickiness",
-                "alias",
-                "target_container",
-                "target_port",
-                "version",
-                "hosted_zone",
-                "allowed_source_ips",
-                "targetContainer",
-            ):
-                prefix = ("http", "public") if public else ("http",)
-                self.note(
-                    (*prefix, key),
-                    "not mapped",
-                    _HAND.get(
-                        f"http.{key}", "no equivalent on SharedLoadBalancer.route(); add it by hand"
-                    ),
-                )
-        if public:
-            self.used.add(("http", "public"))
-        if health:
-            route["health"] = _call("TargetHealth", health)
-            self.plan.names.add("TargetHealth")
-        self.plan.route = route
-
-    def _count(self) -> None:
-        count = self.get("count")
-        if count is None:
-            self.plan.service["desired_count"] = 1
-            return
-        if isinstance(count, int) and not isinstance(count, bool):
-            self.plan.service["desired_count"] = count
-            return
-        if not isinstance(count, dict):
-            raise self.fail(("count",), count, "a number or a map (range, cpu_percentage, ...)")
-        spot = count.get("spot")
-        if isinstance(spot, int):
-            self.plan.service["desired_count"] = spot
-            self.plan.service["capacity"] = Code("Capacity.spot()")
-            self.plan.names.add("Capacity")
-            self.used.add(("count", "spot"))
-        scaling = self._scaling(count)
-        if scaling is not None:
-            self.plan.service.pop("desired_count", None)
-            self.plan.service["scaling"] = scaling
-
-    def _scaling(self, count: dict[str, Any]) -> Code | None:
-        range_ = count.get("range")
-        if range_ is None:
-            return None
-        low, high, spot_from = _range(range_, self)
-        self.used.add(("count", "range"))
-        tracking = []
-        for key, name in (
-            ("cpu_percentage", "cpu_percent"),
-            ("memory_percentage", "memory_percent"),
-        ):
-            value = count.get(key)
-            value = value.get("value") if isinstance(value, dict) else value
-            if isinstance(value, int):
-                tracking.append(f"{name}={value}")
-                self.used.add(("count", key))
-        requests = count.get("requests")
-        requests = requests.get("value") if isinstance(requests, dict) else requests
-        if isinstance(requests, int) and self.plan.kind == "web":
-            tracking.append(f"requests_per_target={requests}")
-            self.used.add(("count", "requests"))
-        if "response_time" in count:
-            self.note(
-                ("count", "response_time"),
-                "not mapped",
-                "no response-time target "
-                "tracking here; use requests_per_target or a StepScaling on the target "
-                "group's TargetResponseTime",
-            )
-        if "cooldown" in count:
-            self.note(
-                ("count", "cooldown"),
-                "library defaults (out 60 s, in 300 s)",
-                "set TargetTracking(scale_in_cooldown=, scale_out_cooldown=) if needed",
-            )
-        if spot_from is not None:
-            self.plan.service["capacity"] = Code(
-                f"Capacity(on_demand_base={max(spot_from - 1, 0)}, on_demand_weight=0, "
-                "spot_weight=1)"
-            )
-            self.plan.names.add("Capacity")
-        if not tracking:
-            tracking.append("cpu_percent=70")
-            self.note(
-                ("count", "range"),
-                "TargetTracking(cpu_percent=70)",
-                "Copilot's range had no metric; pick the one that tracks this service's load",
-            )
-        self.plan.names.update({"AutoScaling", "TargetTracking"})
-        return Code(
-            f"AutoScaling(min_capacity={low}, max_capacity={high}, "
-            f"target_tracking=TargetTracking({', '.join(tracking)}))"
-        )
-
     def _network_connect(self) -> None:
         connect = self.get("network", "connect")
         if connect is True or isinstance(connect, dict):
@@ -715,146 +379,6 @@ class _Mapper:
                 "RollingDeployment(alarm_names=[...]) for more",
             )
 
-    def _worker(self) -> None:
-        subscribe = self.get("subscribe")
-        if isinstance(subscribe, dict):
-            for topic in subscribe.get("topics") or []:
-                if isinstance(topic, dict) and "name" in topic and "service" in topic:
-                    policy = topic.get("filter_policy")
-                    self.plan.subscribes.append((str(topic["service"]), str(topic["name"]), policy))
-                    self.rest(
-                        ("subscribe", "topics"),
-                        topic,
-                        ("name", "service", "filter_policy"),
-                        "one queue for all topics",
-                        "a queue per topic is not built; the worker reads one",
-                    )
-            queue = subscribe.get("queue")
-            if isinstance(queue, dict):
-                if "timeout" in queue:
-                    self.plan.service["visibility_timeout"] = _duration(
-                        queue["timeout"], ("subscribe", "queue", "timeout"), self
-                    )
-                if "retention" in queue:
-                    self.plan.service["retention_period"] = _duration(
-                        queue["retention"], ("subscribe", "queue", "retention"), self
-                    )
-                tries = (queue.get("dead_letter") or {}).get("tries")
-                if isinstance(tries, int):
-                    self.plan.service["max_receive_count"] = tries
-                self.rest(
-                    ("subscribe", "queue"),
-                    queue,
-                    ("timeout", "retention", "dead_letter"),
-                    "not mapped",
-                    "set it on worker.queue's CfnQueue",
-                )
-        count = self.get("count")
-        low, high = 0, 10
-        backlog = 10
-        if isinstance(count, int):
-            low, high = count, max(count, 1)
-        elif isinstance(count, dict):
-            if "range" in count:
-                low, high, _ = _range(count["range"], self)
-            delay = count.get("queue_delay")
-            if isinstance(delay, dict):
-                latency = _seconds(delay.get("acceptable_latency", "10m"), self)
-                per_message = _seconds(delay.get("msg_processing_time", "250ms"), self)
-                backlog = max(int(latency / max(per_message, 0.001)), 1)
-            self.rest(
-                ("count",),
-                count,
-                ("range", "queue_delay"),
-                "backlog-per-task scaling",
-                "queue workers scale on backlog per task here",
-            )
-        self.plan.service["scaling"] = Code(
-            f"AutoScaling(min_capacity={low}, max_capacity={high}, "
-            f"backlog_tracking=BacklogTracking(backlog_per_task={backlog}))"
-        )
-        self.plan.names.update({"AutoScaling", "BacklogTracking"})
-        if isinstance(count, int) and count > 0:
-            self.note(
-                ("count",),
-                f"AutoScaling(min_capacity={low}, max_capacity={high})",
-                "Copilot ran a fixed count, kept as the bounds; raise max_capacity to let the "
-                "worker scale on its queue",
-            )
-
-    def _job(self) -> None:
-        schedule = self.get("on", "schedule")
-        if not isinstance(schedule, str):
-            raise self.fail(
-                ("on", "schedule"), schedule, "a schedule such as '@daily' or '0 2 * * *'"
-            )
-        self.plan.service["schedule"] = _scheduler_expression(schedule, self)
-        if "retries" in self.data:
-            self.note(
-                ("retries",),
-                "not mapped",
-                "Copilot retried failed runs through Step "
-                "Functions; Scheduler retries only runs it could not start "
-                "(retry_attempts=). Make the job idempotent and re-run it from its "
-                "dead-letter queue or your own check",
-            )
-        if "timeout" in self.data:
-            self.note(
-                ("timeout",),
-                "not mapped",
-                "no run timeout without Step Functions: end "
-                "long runs in the job itself (see the README)",
-            )
-        count = self.get("count")
-        if isinstance(count, dict) and "spot" in count:
-            self.plan.service["capacity"] = Code("Capacity.spot()")
-            self.plan.names.add("Capacity")
-
-    def _nlb(self) -> None:
-        nlb = self.get("nlb")
-        if nlb is None:
-            return
-        port_text = str(nlb.get("port", "")) if isinstance(nlb, dict) else ""
-        match = re.fullmatch(r"(\d+)(?:/(tcp|udp|tls|tcp_udp))?", port_text.lower())
-        if (
-            self.plan.route is not None
-            or match is None
-            or match.group(2) in ("tls", "udp", "tcp_udp")
-        ):
-            self.note(
-                ("nlb",),
-                "not mapped",
-                "a service has one load balancer here: give it load_balancer="
-                "NetworkLoadBalancer(protocol=..., port=...) instead of the ALB route"
-                + (" (TLS needs certificate=, UDP a TCP health_check_port=)" if match else ""),
-            )
-            return
-        args = [f"port={int(match.group(1))}"]
-        check = nlb.get("healthcheck") if isinstance(nlb, dict) else None
-        if isinstance(check, dict):
-            if isinstance(check.get("port"), int):
-                args.append(f"health_check_port={check['port']}")
-            health: dict[str, Any] = {}
-            for key in ("healthy_threshold", "unhealthy_threshold"):
-                if isinstance(check.get(key), int):
-                    health[key] = check[key]
-            for key in ("interval", "timeout"):
-                if key in check:
-                    health[key] = _duration(check[key], ("nlb", "healthcheck", key), self)
-            if health:
-                args.append(f"health={_call('TargetHealth', health)}")
-                self.plan.names.add("TargetHealth")
-        if isinstance(nlb, dict):
-            self.rest(
-                ("nlb",),
-                nlb,
-                ("port", "healthcheck"),
-                "not mapped",
-                "set it on NetworkLoadBalancer(...)",
-            )
-        self.plan.service["load_balancer"] = Code(f"NetworkLoadBalancer({', '.join(args)})")
-        self.plan.names.add("NetworkLoadBalancer")
-
     def _publish(self) -> None:
         publish = self.get("publish")
         if isinstance(publish, dict):
@@ -896,7 +420,7 @@ class _Mapper:
                 self.note(
                     path,
                     "not mapped",
-                    _HAND.get(
+                    BY_HAND.get(
                         ".".join(path[:2]),
                         "no equivalent in this library; add it by hand if it matters",
                     ),
@@ -914,21 +438,7 @@ class _Mapper:
             )
 
 
-_HAND = {
-    "image.credentials": "registry credentials: Container(registry_credentials=...)",
-    "image.labels": "docker labels are not set by this library",
-    "image.docker_labels": "docker labels are not set by this library",
-    "image.depends_on": "Container(depends_on={...}) on the main container",
-    "env_file": "S3 environment files: read the values into environment= or secrets=",
-    "http.redirect_to_https": "the shared load balancer redirects 80 to 443 when it has a "
-    "certificate",
-    "http.additional_rules": "one more SharedLoadBalancer.route(...) per rule",
-    "tags": "cdk.Tags.of(stack).add(key, value)",
-    "network.connect": "see Service Connect in MIGRATION.md",
-}
-
-
-def _asset(build: Any, mapper: _Mapper) -> Code:
+def _asset(build: Any, mapper: Mapper) -> Code:
     if isinstance(build, str):
         dockerfile = build
         context = str(_parent(build))
@@ -969,7 +479,7 @@ def _relative_to(file: str, context: str) -> str:
     return posixpath.relpath(posixpath.normpath(file), posixpath.normpath(context))
 
 
-def _container_health(check: dict[str, Any], mapper: _Mapper) -> Code:
+def _container_health(check: dict[str, Any], mapper: Mapper) -> Code:
     command = check.get("command")
     if isinstance(command, str):
         command = ["CMD-SHELL", command]
@@ -982,92 +492,10 @@ def _container_health(check: dict[str, Any], mapper: _Mapper) -> Code:
         ("start_period", "start_period"),
     ):
         if key in check:
-            args.append(
-                f"{name}={py(_duration(check[key], ('image', 'healthcheck', key), mapper))}"
-            )
+            args.append(f"{name}={py(duration(check[key], ('image', 'healthcheck', key), mapper))}")
     if isinstance(check.get("retries"), int):
         args.append(f"retries={check['retries']}")
     return Code(f"HealthCheck({', '.join(args)})")
-
-
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m(?!s))?(?:(\d+(?:\.\d+)?)s)?(?:(\d+)ms)?$")
-
-
-def _seconds(value: Any, mapper: _Mapper, path: KeyPath = ()) -> float:
-    if isinstance(value, int | float):
-        return float(value)
-    match = _DURATION.match(str(value).strip())
-    if not match or not any(match.groups()):
-        raise mapper.fail(path or ("duration",), value, "a Go duration such as 30s, 5m or 1h")
-    hours, minutes, seconds, millis = match.groups()
-    return (
-        int(hours or 0) * 3600
-        + int(minutes or 0) * 60
-        + float(seconds or 0)
-        + int(millis or 0) / 1000
-    )
-
-
-def _duration(value: Any, path: KeyPath, mapper: _Mapper) -> Code:
-    seconds = _seconds(value, mapper, path)
-    if seconds % 60 == 0 and seconds >= 60:
-        return Code(f"Duration.minutes({int(seconds // 60)})")
-    return Code(f"Duration.seconds({seconds:g})")
-
-
-def _range(value: Any, mapper: _Mapper) -> tuple[int, int, int | None]:
-    if isinstance(value, str) and re.fullmatch(r"\s*\d+\s*-\s*\d+\s*", value):
-        low, high = (int(part) for part in value.split("-"))
-        return low, high, None
-    if (
-        isinstance(value, dict)
-        and isinstance(value.get("min"), int)
-        and isinstance(value.get("max"), int)
-    ):
-        spot_from = value.get("spot_from")
-        return value["min"], value["max"], spot_from if isinstance(spot_from, int) else None
-    raise mapper.fail(("count", "range"), value, "'min-max' or {min: N, max: M}")
-
-
-_SCHEDULES = {
-    "@yearly": "cron(0 0 1 1 ? *)",
-    "@annually": "cron(0 0 1 1 ? *)",
-    "@monthly": "cron(0 0 1 * ? *)",
-    "@weekly": "cron(0 0 ? * 1 *)",
-    "@daily": "cron(0 0 * * ? *)",
-    "@midnight": "cron(0 0 * * ? *)",
-    "@hourly": "cron(0 * * * ? *)",
-}
-
-
-def _scheduler_expression(schedule: str, mapper: _Mapper) -> str:
-    text = schedule.strip()
-    if text in _SCHEDULES:
-        return _SCHEDULES[text]
-    every = re.fullmatch(r"@every\s+(\S+)", text)
-    if every:
-        seconds = _seconds(every.group(1), mapper, ("on", "schedule"))
-        for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-            if seconds % size == 0 and seconds >= size:
-                count = int(seconds // size)
-                return f"rate({count} {unit}{'s' if count > 1 else ''})"
-        raise mapper.fail(
-            ("on", "schedule"),
-            schedule,
-            "@every of whole minutes (Scheduler's smallest rate is one minute)",
-        )
-    if text == "none":
-        raise mapper.fail(
-            ("on", "schedule"),
-            schedule,
-            "a schedule; 'none' (run by hand only) has no ScheduledTask equivalent: use grant_run",
-        )
-    try:
-        if len(text.split()) == 5:
-            return unix_cron_to_scheduler(text)
-        return check_schedule_expression("schedule", text)
-    except InvalidParameterError as error:
-        raise mapper.fail(("on", "schedule"), schedule, str(error)) from None
 
 
 def _scalar_text(value: Any) -> str:
@@ -1088,42 +516,6 @@ def map_service(manifest: Manifest, environment: str, app: str = "app") -> Servi
     """``manifest`` with ``environment``'s overrides as a :class:`ServicePlan`; a value that
     cannot convert is a :class:`MappingError`."""
     return _Mapper(manifest, environment, app).run()
-
-
-_VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-
-
-def _interpolate(node: Any, known: dict[str, str]) -> Any:
-    """Copilot's ``${VAR}``: the application and service names become their values, the
-    environment name the generated code's ``environment``, and any other variable is read from
-    the deploying shell's environment, as Copilot did (``os.environ[...]``)."""
-    if isinstance(node, dict):
-        return {key: _interpolate(value, known) for key, value in node.items()}
-    if isinstance(node, list):
-        return [_interpolate(item, known) for item in node]
-    if not isinstance(node, str) or "${" not in node:
-        return node
-    text = _VARIABLE.sub(lambda m: known.get(m.group(1), m.group(0)), node)
-    matches = list(_VARIABLE.finditer(text))
-    if not matches:
-        return text
-    parts = []
-    position = 0
-    for match in matches:
-        name = match.group(1)
-        if name == "COPILOT_ENVIRONMENT_NAME":
-            expression = "environment"
-        else:
-            expression = f"os.environ[{name!r}]"
-        if len(matches) == 1 and text == match.group(0):
-            return Code(expression)
-        parts.append(text[position : match.start()].replace("{", "{{").replace("}", "}}"))
-        parts.append(f"{{{expression}}}")
-        position = match.end()
-    parts.append(text[position:].replace("{", "{{").replace("}", "}}"))
-    body = "".join(parts)
-    quote = '"' if '"' not in body else "'"
-    return Code(f"f{quote}{body}{quote}")
 
 
 _ECR = re.compile(
