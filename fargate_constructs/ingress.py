@@ -163,7 +163,7 @@ class _Unbound:
 
 
 def _ingress_words() -> str:
-    return "a LoadBalancer(...), a SharedLoadBalancer's .route(...) or a NetworkLoadBalancer(...)"
+    return "a LoadBalancer(...), a SharedLoadBalancer's .route(...), a NetworkLoadBalancer(...)"
 
 
 def _ingress_nearest(value: Any) -> str | None:
