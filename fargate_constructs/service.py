@@ -29,9 +29,9 @@ from .service_connect import (
     SERVICE_CONNECT_LOG_PREFIX,
     ServerEndpoint,
     ServiceConnect,
+    check_service_connect,
     configure,
     open_edge,
-    resolve_endpoint,
 )
 from .task import FargateTaskWithRoles
 from .validation import check_ecs_name
@@ -143,7 +143,13 @@ class FargateService(Construct):
         self.target: tuple[str, int] | None = plan.target
         _check_file_systems(task, cluster)
         rebalancing = _az_rebalancing(az_rebalancing, deployment)
-        endpoint = _check_service_connect(cluster, task, service_connect, connects_to, id)
+        endpoint = check_service_connect(
+            cluster,
+            task.named_ports(),
+            service_connect,
+            servers=len(connects_to),
+            service_id=id,
+        )
         super().__init__(scope, id)
         remember_scope(self, scope)
         self.cluster = cluster
@@ -422,51 +428,6 @@ def _az_rebalancing(requested: bool | None, deployment: Deployment) -> bool:
             nearest="az_rebalancing=None, or RollingDeployment(max_healthy_percent=200)",
         )
     return requested
-
-
-def _check_service_connect(
-    cluster: NetworkedCluster,
-    task: FargateTaskWithRoles,
-    settings: ServiceConnect | None,
-    connects_to: Sequence[FargateService],
-    service_id: str,
-) -> ServerEndpoint | None:
-    if settings is not None and not isinstance(settings, ServiceConnect):
-        raise InvalidParameterError(
-            "service_connect", type(settings).__name__, "a ServiceConnect(...) or None"
-        )
-    given: object = connects_to
-    if isinstance(given, str) or not isinstance(given, list | tuple):
-        raise InvalidParameterError(
-            "connects_to",
-            type(given).__name__,
-            "a list of FargateService objects",
-            nearest=(
-                f"connects_to=[{given.node.id.lower()}]"
-                if isinstance(given, FargateService)
-                else None
-            ),
-        )
-    if (settings is not None or connects_to) and cluster.namespace is None:
-        raise InvalidParameterError(
-            "service_connect" if settings is not None else "connects_to",
-            "ServiceConnect(...)" if settings is not None else f"{len(connects_to)} services",
-            "a cluster with a Service Connect namespace",
-            given=f"cluster={cluster.node.path} without service_connect_namespace",
-            nearest="NetworkedCluster(..., service_connect_namespace='internal')",
-        )
-    if settings is None:
-        return None
-    endpoint = resolve_endpoint(settings, service_id, task.named_ports())
-    owner = cluster._service_connect_owner(endpoint.dns_name)
-    if owner is not None:
-        raise InvalidParameterError(
-            "dns_name",
-            endpoint.dns_name,
-            f"a DNS name no other server uses in the namespace (taken by {owner})",
-            nearest=f"dns_name={endpoint.dns_name + '-2'!r}",
-        )
-    return endpoint
 
 
 def _check_file_systems(task: FargateTaskWithRoles, cluster: NetworkedCluster) -> None:

@@ -12,17 +12,21 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Protocol
 
 from aws_cdk import Names
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
-from constructs import Construct, IConstruct
+from constructs import Construct, IConstruct, Node
 
 from .containers import Port, Transport
 from .doors import checked
 from .durations import DurationLike, check_seconds, normalize_durations, optional_held, to_duration
 from .errors import InvalidParameterError
 from .validation import check_int_range, check_service_dns_name, expect_str
+
+if TYPE_CHECKING:
+    from aws_cdk import aws_servicediscovery as servicediscovery
 
 SERVICE_CONNECT_LOG_PREFIX = "service-connect"
 
@@ -81,6 +85,51 @@ class ServerEndpoint:
     @property
     def address(self) -> str:
         return f"{self.dns_name}:{self.alias_port}"
+
+
+class ServiceConnectCluster(Protocol):
+    """A cluster as Service Connect sees it: its namespace and the names served in it."""
+
+    @property
+    def node(self) -> Node: ...
+
+    @property
+    def namespace(self) -> servicediscovery.INamespace | None: ...
+
+    def _service_connect_owner(self, dns_name: str) -> str | None: ...
+
+
+def check_service_connect(
+    cluster: ServiceConnectCluster,
+    ports: dict[str, tuple[str, Port]],
+    settings: ServiceConnect | None,
+    *,
+    servers: int,
+    service_id: str,
+) -> ServerEndpoint | None:
+    """Every Service Connect rule for one service, before it is made: a namespace on the
+    cluster when it serves (``settings``) or calls (``servers`` > 0), a named TCP port to
+    serve, and a DNS name no other server of the namespace uses. Returns its endpoint."""
+    if (settings is not None or servers) and cluster.namespace is None:
+        raise InvalidParameterError(
+            "service_connect" if settings is not None else "connects_to",
+            "ServiceConnect(...)" if settings is not None else f"{servers} services",
+            "a cluster with a Service Connect namespace",
+            given=f"cluster={cluster.node.path} without service_connect_namespace",
+            nearest="NetworkedCluster(..., service_connect_namespace='internal')",
+        )
+    if settings is None:
+        return None
+    endpoint = resolve_endpoint(settings, service_id, ports)
+    owner = cluster._service_connect_owner(endpoint.dns_name)
+    if owner is not None:
+        raise InvalidParameterError(
+            "dns_name",
+            endpoint.dns_name,
+            f"a DNS name no other server uses in the namespace (taken by {owner})",
+            nearest=f"dns_name={endpoint.dns_name + '-2'!r}",
+        )
+    return endpoint
 
 
 def resolve_endpoint(
