@@ -314,11 +314,17 @@ class SharedLoadBalancer(Construct):
         self._targets_group: ec2.SecurityGroup | None = None
         self._own_group: tuple[Node, str] | None = None
         self._test_listeners: dict[int, elbv2.ApplicationListener] = {}
-        CfnOutput(self, "Url", value=self.url, description=f"Where {self.node.path} listens")
+        # Read once: the DNS name is a round trip to the jsii runtime, and every service
+        # behind this load balancer asks for the URL.
+        self._url = self._locate()
+        CfnOutput(self, "Url", value=self._url, description=f"Where {self.node.path} listens")
 
     @property
     def url(self) -> str:
         """``https://<domain>`` with a domain, else the load balancer's DNS name and port."""
+        return self._url
+
+    def _locate(self) -> str:
         scheme = "https" if self.settings.https else "http"
         port = self.settings.listener_port
         suffix = "" if port == (HTTPS_PORT if self.settings.https else HTTP_PORT) else f":{port}"
