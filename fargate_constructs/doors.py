@@ -30,21 +30,33 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import timedelta
 from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 
-from beartype import BeartypeConf
-from beartype.door import is_bearable as _is_bearable
-from beartype.vale import Is
-
 from .errors import InvalidParameterError
 
 F = TypeVar("F", bound=Callable[..., Any])
 C = TypeVar("C", bound=type)
 
-# An int where a float is asked is fine (PEP 484's numeric tower), as Python's typing says.
-_CONF = BeartypeConf(is_pep484_tower=True)
+
+@functools.cache
+def _beartype() -> tuple[Callable[..., bool], Any]:
+    """beartype's door and its configuration, imported on the first hint that needs them (most
+    arguments are plain classes, checked without it; importing it costs a fresh process about
+    0.1 s)."""
+    from beartype import BeartypeConf
+    from beartype.door import is_bearable as bearable
+
+    # An int where a float is asked is fine (PEP 484's numeric tower), as Python's typing says.
+    return bearable, BeartypeConf(is_pep484_tower=True)
 
 
 def is_bearable(value: Any, hint: Any) -> bool:
-    return _is_bearable(value, hint, conf=_CONF)
+    bearable, conf = _beartype()
+    return bearable(value, hint, conf=conf)
+
+
+def _is(check: Callable[[Any], bool]) -> Any:
+    from beartype.vale import Is
+
+    return Is[check]
 
 
 _SKIPPED = frozenset({"self", "cls"})
@@ -148,14 +160,14 @@ _SEQUENCE_ORIGINS = (
 def _prepare(hint: Any) -> Any:
     """``hint`` with the three rules above applied, in a form beartype checks."""
     if hint is int:
-        return Annotated[int, Is[_not_bool]]
+        return Annotated[int, _is(_not_bool)]
     if isinstance(hint, type) and issubclass(hint, enum.StrEnum):
         # A StrEnum parameter also takes its value's spelling ("ARM64"); the type's own rule
         # then says which spellings exist.
         return hint | str
     if _is_protocol(hint):
         protocol = hint
-        return Annotated[object, Is[lambda value: _provides(value, protocol)]]
+        return Annotated[object, _is(lambda value: _provides(value, protocol))]
     origin, args = get_origin(hint), get_args(hint)
     if origin is None or not args:
         return hint
@@ -174,7 +186,7 @@ def _prepare(hint: Any) -> Any:
         prepared = prepared[:1]
     rebuilt = _subscript(origin, prepared, hint)
     if origin in _SEQUENCE_ORIGINS:
-        return Annotated[rebuilt, Is[_not_str]]
+        return Annotated[rebuilt, _is(_not_str)]
     return rebuilt
 
 
@@ -185,24 +197,63 @@ def _subscript(origin: Any, args: tuple[Any, ...], hint: Any) -> Any:
         return hint
 
 
+def _fast(hint: Any) -> Callable[[Any], bool] | None:
+    """A check of ``hint`` in plain Python where it is classes (and None) only, by the same
+    rules as :func:`_prepare`; None where beartype is needed (containers, literals)."""
+    if hint is Any or hint is object:
+        return lambda value: True
+    if hint is type(None) or hint is None:
+        return lambda value: value is None
+    if hint is int:
+        return lambda value: isinstance(value, int) and not isinstance(value, bool)
+    if hint is float:
+        return lambda value: isinstance(value, int | float)
+    if _is_protocol(hint):
+        protocol = hint
+        return lambda value: _provides(value, protocol)
+    if isinstance(hint, type):
+        kinds: tuple[type, ...] = (hint, str) if issubclass(hint, enum.StrEnum) else (hint,)
+        return lambda value: isinstance(value, kinds)
+    origin, args = get_origin(hint), get_args(hint)
+    if origin is Annotated and all(isinstance(m, Nearest) for m in hint.__metadata__):
+        return _fast(args[0])
+    if origin in (Union, types.UnionType):
+        arms = [_fast(arg) for arg in args]
+        if all(arm is not None for arm in arms):
+            checks = typing.cast(list[Callable[[Any], bool]], arms)
+            return lambda value: any(check(value) for check in checks)
+    if origin in _SEQUENCE_ORIGINS and args and (len(args) == 1 or args[1] is Ellipsis):
+        each = _fast(args[0])
+        if each is not None:
+            # A list or tuple of items (a string is refused: it would be read letter by letter).
+            return lambda value: isinstance(value, list | tuple) and all(map(each, value))
+    if origin in (collections.abc.Mapping, dict) and len(args) == 2:
+        key, item = _fast(args[0]), _fast(args[1])
+        if key is not None and item is not None:
+            return lambda value: (
+                isinstance(value, Mapping) and all(key(k) and item(v) for k, v in value.items())
+            )
+    return None
+
+
 def _fits(value: Any, hint: Any) -> bool:
     """beartype samples one item of a container; a parameter's containers are small, so every
-    item is checked (one level deep)."""
+    item is checked (one level deep), and each arm of a union on its own."""
+    if get_origin(hint) in (Union, types.UnionType):
+        return any(_fits(value, arm) for arm in get_args(hint))
     if not is_bearable(value, hint):
         return False
     return all(_fits(item, item_hint) for item, item_hint in _items(value, hint))
+
+
+def _fits_hint(hint: Any, value: Any) -> bool:
+    return _fits(value, hint)
 
 
 def _items(value: Any, hint: Any) -> Iterator[tuple[Any, Any]]:
     origin, args = get_origin(hint), get_args(hint)
     if origin is Annotated:
         yield from _items(value, args[0])
-        return
-    if origin in (Union, types.UnionType):
-        for arm in args:
-            if is_bearable(value, arm):
-                yield from _items(value, arm)
-                return
         return
     if not args:
         return
@@ -502,6 +553,7 @@ class _Door:
         self._ready = False
         self.signature = inspect.signature(function)
         self.hints: dict[str, tuple[Any, Any]] = {}
+        self._checks: dict[str, Callable[[Any], bool]] = {}
 
     def _prepare(self) -> None:
         raw = _hints(self.function)
@@ -511,8 +563,22 @@ class _Door:
             hint = raw[name]
             if hint is Any or hint is object:
                 continue
-            self.hints[name] = (hint, _prepare(hint))
+            self.hints[name] = (hint, None)
         self._ready = True
+
+    def _check_of(self, name: str) -> Callable[[Any], bool]:
+        """The check of one parameter, made on its first use."""
+        check = self._checks.get(name)
+        if check is None:
+            hint = self.hints[name][0]
+            fast = _fast(hint)
+            if fast is None:
+                prepared = _prepare(hint)
+                check = functools.partial(_fits_hint, prepared)
+            else:
+                check = fast
+            self._checks[name] = check
+        return check
 
     def check(self, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
         if not self._ready:
@@ -525,8 +591,8 @@ class _Door:
             entry = self.hints.get(name)
             if entry is None:
                 continue
-            hint, prepared = entry
-            if not _fits(value, prepared):
+            hint = entry[0]
+            if not self._check_of(name)(value):
                 raise InvalidParameterError(
                     name,
                     _shown(value),
@@ -637,4 +703,4 @@ def door_hints(target: Any) -> dict[str, Any]:
         return {}
     if not door._ready:
         door._prepare()
-    return {name: hint for name, (hint, _) in door.hints.items()}
+    return {name: entry[0] for name, entry in door.hints.items()}

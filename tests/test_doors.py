@@ -11,6 +11,7 @@ import dataclasses
 import enum
 import inspect
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +22,7 @@ from constructs import Construct
 
 import fargate_constructs as fc
 from fargate_constructs import (
+    Architecture,
     FargateService,
     FargateTaskWithRoles,
     InvalidParameterError,
@@ -337,3 +339,27 @@ def test_value_objects_are_keyword_only_but_for_their_first_facts(name: str, tar
     parameters = inspect.signature(target).parameters.values()
     positional = [p.name for p in parameters if p.kind is p.POSITIONAL_OR_KEYWORD]
     assert positional == POSITIONAL.get(name, [])
+
+
+SAMPLES: list[Any] = [
+    None, 0, 1, True, 1.5, "x", "ARM64", ["x"], ("x", "y"), [1], ["x", 1], {"A": "b"}, {"A": 1},
+    {1: "b"}, _Wrong(), [_Wrong()], timedelta(seconds=5), Architecture.ARM64, SMALL, [SMALL],
+]  # fmt: skip
+
+
+def test_the_fast_path_agrees_with_beartype_on_every_hint() -> None:
+    """Plain classes and one-level lists and mappings are checked without beartype (it costs a
+    fresh process about 0.15 s to import and compile); both must judge alike."""
+    from fargate_constructs.doors import _fast, _fits, _prepare
+
+    checked_hints = 0
+    for _, target in PUBLIC:
+        for hint in door_hints(target).values():
+            fast = _fast(hint)
+            if fast is None:
+                continue
+            checked_hints += 1
+            prepared = _prepare(hint)
+            for value in SAMPLES:
+                assert fast(value) == _fits(value, prepared), (hint, value)
+    assert checked_hints > 200
