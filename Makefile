@@ -76,7 +76,7 @@ package-test: setup
 bench: setup
 	cd bench && python synth_time.py --runs 3
 	cd bench && python round_trips.py
-	cd bench && python synth_process.py --runs 5
+	cd bench && python synth_process.py --runs 5 --services 1 10 50
 	cd bench && python resource_counts.py
 	cd bench && python rolling_step.py
 	cd bench && python cost.py
