@@ -429,16 +429,16 @@ class SharedLoadBalancer(Construct):
         if self._own_group is None:
             self._own_group = (self.security_group.node, Names.unique_id(self.security_group))
         own_node, own_id = self._own_group
-        tasks_id = Names.unique_id(tasks)
-        # aws-cdk-lib names those rules "<to|from> <peer unique id>:<port>" in each group; across
-        # stacks the remote one sits in the peer as "<unique id>:<port> <to|from>".
-        cross_stack = stack_of(tasks) is not stack_of(self)
-        for node, other_id, way in ((own_node, tasks_id, "to"), (tasks.node, own_id, "from")):
-            candidates = [f"{way} {other_id}:{port}"]
-            if cross_stack:
-                candidates += [f"{other_id}:{port} to", f"{other_id}:{port} from"]
-            for rule_id in candidates:
-                node.try_remove_child(rule_id)
+        # aws-cdk-lib adds the ingress rule to the tasks' group as "from <own id>:<port>", and
+        # the egress rule to this load balancer's group as "to <tasks id>:<port>", or, when the
+        # tasks are in another stack, to the tasks' group as "<own id>:<port> from" (the remote
+        # rule goes with the peer: SecurityGroupBase.determineRuleScope). Each removal is a
+        # round trip to the jsii runtime: remove exactly the two that exist.
+        tasks.node.try_remove_child(f"from {own_id}:{port}")
+        if stack_of(tasks) is not stack_of(self):
+            tasks.node.try_remove_child(f"{own_id}:{port} from")
+        else:
+            own_node.try_remove_child(f"to {Names.unique_id(tasks)}:{port}")
 
     @property
     def _targets_security_group(self) -> ec2.SecurityGroup:

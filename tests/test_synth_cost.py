@@ -17,9 +17,10 @@ from _stacks import new_app, ours
 PER_SERVICE_BUDGET = 39
 """Round trips one more web service may add (39 in 0.6.0 and 0.7.0): 14 constructs, their
 wiring, its policies in the PassRole check. More means a new per-service lookup through jsii."""
-PER_SERVICE_BESIDE_PLATFORM = 48
+PER_SERVICE_BESIDE_PLATFORM = 41
 """The same, for services in a stack beside the platform stack (cross-stack references and the
-place check): 48 in 0.6.0 and 0.7.0."""
+place check), measured as here: 45 in 0.6.0, 41 in 0.7.0 (the load balancer removes exactly
+the two rules aws-cdk-lib made for a service, not six candidates)."""
 
 
 @pytest.fixture(scope="module")
