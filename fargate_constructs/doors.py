@@ -33,7 +33,6 @@ from typing import Annotated, Any, TypeVar, Union, get_args, get_origin
 from .errors import InvalidParameterError
 
 F = TypeVar("F", bound=Callable[..., Any])
-C = TypeVar("C", bound=type)
 
 
 @functools.cache
