@@ -62,14 +62,6 @@ class Subscription:
         published = getattr(self.topic, "topic", None)
         if hasattr(published, "topic_arn"):  # a PublishedTopic: its topic
             object.__setattr__(self, "topic", published)
-        if isinstance(self.topic, str):
-            raise InvalidParameterError(
-                "topic",
-                self.topic,
-                "an sns.ITopic or a PublishedTopic",
-                nearest="Subscription(sns.Topic.from_topic_arn(scope, 'Topic', arn))",
-            )
-        expect_interface("topic", self.topic, "topic_arn", "an sns.ITopic or a PublishedTopic")
         if getattr(self.topic, "fifo", False) is True:
             raise InvalidParameterError(
                 "topic",

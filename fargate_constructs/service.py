@@ -241,15 +241,12 @@ class FargateService(Construct):
             self, task, demand=self, dns_name=endpoint.dns_name if endpoint is not None else None
         )
 
+    @checked
     def allow_from(self, client: FargateService) -> None:
         """Let ``client`` call this Service Connect server: an ingress rule for exactly this
         service's port from exactly ``client``'s security group, Service Connect turned on for
         ``client`` (as a client, if it is not a server too), and ``client`` deployed after this
         service so its tasks start knowing this endpoint."""
-        if not isinstance(client, FargateService):
-            raise InvalidParameterError(
-                "connects_to", type(client).__name__, "FargateService objects"
-            )
         if self.endpoint is None:
             raise InvalidParameterError(
                 "connects_to",
@@ -416,8 +413,6 @@ def _az_rebalancing(requested: bool | None, deployment: Deployment) -> bool:
     max_percent: int = getattr(deployment, "max_healthy_percent", 200)
     if requested is None:
         return max_percent > 100
-    if not isinstance(requested, bool):
-        raise InvalidParameterError("az_rebalancing", requested, "True, False or None")
     if requested and max_percent <= 100:
         raise InvalidParameterError(
             "az_rebalancing",

@@ -54,7 +54,6 @@ from .task_inputs import (
 from .validation import (
     check_ecs_name,
     expect_bool,
-    expect_instance,
 )
 from .volumes import EfsVolume, Volume
 
@@ -169,9 +168,6 @@ class FargateTaskWithRoles(Construct):
             size, cpu, memory_mib, architecture, operating_system, ephemeral_storage_gib
         )
         linux = not self.size.operating_system.is_windows
-        if readonly_root_filesystem is not None:
-            expect_bool("readonly_root_filesystem", readonly_root_filesystem)
-        expect_bool("enable_exec", enable_exec)
         if family is not None:
             check_ecs_name("family", family)
         readonly = linux if readonly_root_filesystem is None else readonly_root_filesystem
@@ -190,10 +186,8 @@ class FargateTaskWithRoles(Construct):
         self.volumes: tuple[Volume, ...] = check_volumes(volumes)
         specs = [main, *check_sidecars(sidecars)]
         if log_router is not None:
-            expect_instance("log_router", log_router, FireLens, "FireLens(...) or None")
             specs.append(log_router.container())
         if tracing is not None:
-            expect_instance("tracing", tracing, Tracing, "Tracing(...) or None")
             specs.append(tracing.container())
             if tracing.name not in main.depends_on:
                 main = replace(main, depends_on={**main.depends_on, tracing.name: Dependency.START})

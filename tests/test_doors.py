@@ -363,3 +363,14 @@ def test_the_fast_path_agrees_with_beartype_on_every_hint() -> None:
             for value in SAMPLES:
                 assert fast(value) == _fits(value, prepared), (hint, value)
     assert checked_hints > 200
+
+
+def test_allow_from_takes_a_service(
+    parts: tuple[NetworkedCluster, FargateTaskWithRoles], stack: Stack
+) -> None:
+    network, task = parts
+    server = FargateService(stack, "Server", cluster=network, task=task)
+    assert_explained(
+        lambda: server.allow_from("orders"),  # type: ignore[arg-type]
+        ["client='orders'", "a FargateService", "FargateService.allow_from(...)"],
+    )
