@@ -19,11 +19,21 @@ if TYPE_CHECKING:
     from .checks import check, synth
     from .cluster import NetworkedCluster
     from .containers import AppProtocol, Container, Dependency, HealthCheck, Mount, Port, Transport
+    from .dashboard import ServiceDashboard
     from .deployment import (
         BlueGreenDeployment,
         CanaryDeployment,
         LinearDeployment,
         RollingDeployment,
+    )
+    from .deployment_controls import (
+        CircuitBreaker,
+        EarlySuccess,
+        LambdaHook,
+        LifecycleStage,
+        PauseHook,
+        RevisionCleanup,
+        TimeoutAction,
     )
     from .domain import Domain
     from .load_balancer import LoadBalancer, Route, SharedLoadBalancer
@@ -68,6 +78,13 @@ _LAZY = {
     "Capacity": ".capacity",
     "check": ".checks",
     "synth": ".checks",
+    "CircuitBreaker": ".deployment_controls",
+    "EarlySuccess": ".deployment_controls",
+    "LambdaHook": ".deployment_controls",
+    "LifecycleStage": ".deployment_controls",
+    "PauseHook": ".deployment_controls",
+    "RevisionCleanup": ".deployment_controls",
+    "TimeoutAction": ".deployment_controls",
     "BlueGreenDeployment": ".deployment",
     "CanaryDeployment": ".deployment",
     "LinearDeployment": ".deployment",
@@ -85,6 +102,7 @@ _LAZY = {
     "SharedLoadBalancer": ".load_balancer",
     "TargetHealth": ".target_health",
     "FargateService": ".service",
+    "ServiceDashboard": ".dashboard",
     "AlarmThresholds": ".alarms",
     "ServiceAlarms": ".alarms",
     "AutoScaling": ".scaling",
@@ -115,9 +133,11 @@ __all__ = [
     "CanaryDeployment",
     "Capacity",
     "ChecksFailedError",
+    "CircuitBreaker",
     "Container",
     "Dependency",
     "Domain",
+    "EarlySuccess",
     "EfsVolume",
     "FargateConstructsError",
     "FargateService",
@@ -126,6 +146,8 @@ __all__ = [
     "HealthCheck",
     "HealthCheckProtocol",
     "InvalidParameterError",
+    "LambdaHook",
+    "LifecycleStage",
     "LinearDeployment",
     "LoadBalancer",
     "ManagedPolicyRole",
@@ -135,10 +157,12 @@ __all__ = [
     "NetworkedCluster",
     "NlbProtocol",
     "OperatingSystem",
+    "PauseHook",
     "Port",
     "ProtocolVersion",
     "PublishedTopic",
     "QueueWorker",
+    "RevisionCleanup",
     "RollingDeployment",
     "Route",
     "ScheduledScaling",
@@ -146,6 +170,7 @@ __all__ = [
     "ServerEndpoint",
     "ServiceAlarms",
     "ServiceConnect",
+    "ServiceDashboard",
     "ServiceNetworkLoadBalancer",
     "SharedLoadBalancer",
     "SharedVolume",
@@ -155,6 +180,7 @@ __all__ = [
     "TargetHealth",
     "TargetTracking",
     "TaskSize",
+    "TimeoutAction",
     "Tracing",
     "Transport",
     "account_service_principal",

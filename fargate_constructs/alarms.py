@@ -4,6 +4,8 @@ and, when someone is to be told, CPU and memory high and running tasks below des
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
 
 from aws_cdk import Duration, Names
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -15,9 +17,46 @@ from constructs import Construct
 
 from .compliance import ALARMS_WITHOUT_TOPIC, INFORMATIONAL_ALARMS_WITHOUT_TOPIC, acknowledge
 from .doors import checked
+from .durations import as_timedelta, describe, to_duration
 from .errors import InvalidParameterError
 
 PERIOD = Duration.minutes(1)
+DEFAULT_RESOLUTION = timedelta(seconds=60)
+RESOLUTIONS = (timedelta(seconds=20), DEFAULT_RESOLUTION)
+"""What ECS publishes service CPU and memory at (``Monitoring.MetricConfigurations``)."""
+
+
+def metrics_resolution(given: Any) -> timedelta:
+    """``metric_resolution`` checked: None is ECS's 60 seconds."""
+    if given is None:
+        return DEFAULT_RESOLUTION
+    value = as_timedelta("metric_resolution", given)
+    if value not in RESOLUTIONS:
+        nearest = min(RESOLUTIONS, key=lambda choice: abs(choice - value))
+        raise InvalidParameterError(
+            "metric_resolution",
+            describe(value),
+            "20 or 60 seconds (the resolutions ECS publishes service metrics at)",
+            nearest=f"metric_resolution=Duration.seconds({int(nearest.total_seconds())})",
+        )
+    return value
+
+
+def configure_resolution(service: ecs.FargateService, resolution: timedelta) -> None:
+    """Ask ECS for CPU and memory at ``resolution`` (aws-cdk-lib has no property for it)."""
+    cfn = service.node.default_child
+    assert isinstance(cfn, ecs.CfnService)
+    cfn.add_property_override(
+        "Monitoring",
+        {
+            "MetricConfigurations": [
+                {
+                    "MetricNames": ["CPUUtilization", "MemoryUtilization"],
+                    "ResolutionSeconds": int(resolution.total_seconds()),
+                }
+            ]
+        },
+    )
 
 
 @checked
@@ -86,26 +125,30 @@ class ServiceAlarms(Construct):
         target_groups: tuple[elbv2.ApplicationTargetGroup, ...],
         topic: sns.ITopic | None,
         informational: bool | None = None,
+        resolution: timedelta = DEFAULT_RESOLUTION,
     ) -> None:
         super().__init__(scope, id)
         self._prefix = name_prefix
         sustained = thresholds.sustained_minutes
+        # At 20-second resolution the same minutes are three times as many periods.
+        usage_period = to_duration(resolution)
+        usage_periods = sustained * int(DEFAULT_RESOLUTION / resolution)
         self.cpu_high: cloudwatch.Alarm | None = None
         self.memory_high: cloudwatch.Alarm | None = None
         self.running_tasks_low: cloudwatch.Alarm | None = None
         if topic is not None if informational is None else informational:
             self.cpu_high = self._alarm(
                 "CpuHigh",
-                service.metric_cpu_utilization(period=PERIOD),
+                service.metric_cpu_utilization(period=usage_period),
                 threshold=thresholds.cpu_percent,
-                periods=sustained,
+                periods=usage_periods,
                 description=f"CPU above {thresholds.cpu_percent}% for {sustained} minutes",
             )
             self.memory_high = self._alarm(
                 "MemoryHigh",
-                service.metric_memory_utilization(period=PERIOD),
+                service.metric_memory_utilization(period=usage_period),
                 threshold=thresholds.memory_percent,
-                periods=sustained,
+                periods=usage_periods,
                 description=f"Memory above {thresholds.memory_percent}% for {sustained} minutes",
             )
             if container_insights:

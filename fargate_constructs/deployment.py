@@ -16,12 +16,23 @@ from typing import Any
 from aws_cdk import Duration
 from aws_cdk import aws_ecs as ecs
 
+from .deployment_controls import (
+    CircuitBreaker,
+    EarlySuccess,
+    LifecycleHook,
+    LifecycleStage,
+    cdk_hook,
+)
 from .doors import checked
-from .durations import DurationLike, describe, normalize_durations, optional_held
+from .durations import DurationLike, describe, held, normalize_durations, optional_held
 from .errors import InvalidParameterError
 
 MAX_BAKE_TIME = timedelta(minutes=1440)
 """ECS accepts bake times (and traffic-shift step bake times) from 0 to 1440 minutes."""
+
+MAX_CLOUDFORMATION_ROLLOUT = timedelta(hours=33)
+"""CloudFormation refuses a canary or linear deployment whose bake times add up to more (its
+operations time out after 36 hours)."""
 
 
 def _check_minutes(parameter: str, given: DurationLike | None) -> None:
@@ -72,21 +83,26 @@ class RollingDeployment:
 
     :param min_healthy_percent: 0 to 100 (default 100: capacity never drops during a deploy).
     :param max_healthy_percent: 100 to 400 and above ``min_healthy_percent`` (default 200).
-    :param circuit_breaker: stop a deployment whose tasks fail to start (default True).
+    :param circuit_breaker: stop a deployment whose tasks fail to start (default True, with
+        ECS's threshold); a :class:`CircuitBreaker` sets the threshold and whether a healthy
+        task resets the count.
     :param rollback: roll back to the last working deployment when stopped (default True).
     :param alarm_names: CloudWatch alarms that roll the deployment back when they fire.
     :param use_service_alarms: also use the service's own 5xx and unhealthy-target alarms
         (where the service creates them) (default True).
     :param bake_time: how long ECS keeps watching alarms after the new tasks are up.
+    :param early_success: :class:`EarlySuccess`: finish once a share of the new tasks is
+        healthy (default None: ECS waits until the service is stable).
     """
 
     min_healthy_percent: int = 100
     max_healthy_percent: int = 200
-    circuit_breaker: bool = True
+    circuit_breaker: bool | CircuitBreaker = True
     rollback: bool = True
     alarm_names: tuple[str, ...] = ()
     use_service_alarms: bool = True
     bake_time: DurationLike | None = None
+    early_success: EarlySuccess | None = None
 
     needs_alternate_target = False
     splits_traffic = False
@@ -141,10 +157,20 @@ class RollingDeployment:
             )
         _check_alarm_names(self.alarm_names)
         _check_minutes("bake_time", self.bake_time)
+        if self.early_success is not None:
+            self.early_success.check_minimum(self.min_healthy_percent)
 
     @property
     def strategy_name(self) -> str:
         return "rolling"
+
+    def configure(self, service: ecs.FargateService) -> None:
+        """Set what aws-cdk-lib's ``FargateService`` has no property for."""
+        _configure_breaker(service, self.circuit_breaker, rollback=self.rollback)
+        if self.early_success is not None:
+            _cfn(service).add_property_override(
+                "DeploymentConfiguration.EarlySuccessCriteria", self.early_success.cfn()
+            )
 
     def check_task_counts(self, counts: Mapping[str, int]) -> None:
         """ECS rounds ``min_healthy_percent`` of the desired count up and
@@ -202,10 +228,12 @@ class _TrafficShiftingDeployment:
 
     bake_time: DurationLike = timedelta(minutes=5)
     test_listener_port: int | None = None
-    lifecycle_hooks: tuple[ecs.IDeploymentLifecycleHookTarget, ...] = field(default=())
+    lifecycle_hooks: tuple[LifecycleHook | ecs.IDeploymentLifecycleHookTarget, ...] = field(
+        default=()
+    )
     alarm_names: tuple[str, ...] = ()
     use_service_alarms: bool = True
-    circuit_breaker: bool = True
+    circuit_breaker: bool | CircuitBreaker = True
 
     needs_alternate_target = True
     splits_traffic = False
@@ -237,6 +265,17 @@ class _TrafficShiftingDeployment:
     def check_task_counts(self, counts: Mapping[str, int]) -> None:
         """Any count deploys: ECS starts a full green set beside the blue one."""
 
+    def configure(self, service: ecs.FargateService) -> None:
+        """Set what aws-cdk-lib's ``FargateService`` has no property for: the breaker's
+        threshold and every lifecycle hook (aws-cdk-lib's own targets rendered beside this
+        library's, in the order given)."""
+        _configure_breaker(service, self.circuit_breaker, rollback=True)
+        if self.lifecycle_hooks:
+            _cfn(service).add_property_override(
+                "DeploymentConfiguration.LifecycleHooks",
+                [_hook(hook).render(service) for hook in self.lifecycle_hooks],
+            )
+
     def _shift_props(self) -> dict[str, Any]:
         return {}
 
@@ -258,7 +297,6 @@ class _TrafficShiftingDeployment:
             ),
             "deployment_alarms": _alarm_config(tuple(dict.fromkeys(names))),
             "bake_time": _duration(self.bake_time),
-            "lifecycle_hooks": list(self.lifecycle_hooks) or None,
             **self._shift_props(),
         }
 
@@ -273,8 +311,10 @@ class BlueGreenDeployment(_TrafficShiftingDeployment):
     :param bake_time: how long blue is kept after the switch, 0 to 1440 minutes.
     :param test_listener_port: a second listener on this port routes to green before the switch
         (reachable from inside the VPC only).
-    :param lifecycle_hooks: ``aws_ecs`` lifecycle hook targets (e.g. a Lambda that runs smoke
-        tests against the test listener).
+    :param lifecycle_hooks: :class:`PauseHook` (wait for a person, e.g. before production
+        traffic), :class:`LambdaHook` (e.g. smoke tests against the test listener), or
+        ``aws_ecs`` lifecycle hook targets.
+    :param circuit_breaker: True (ECS's threshold), False, or a :class:`CircuitBreaker`.
     :param alarm_names: alarms that roll the deployment back while they fire.
     """
 
@@ -314,6 +354,7 @@ class CanaryDeployment(_TrafficShiftingDeployment):
         super().__post_init__()
         _check_percent("percent", self.percent, 0.1)
         _check_minutes("step_bake_time", self.step_bake_time)
+        _check_rollout_length(self.bake_time, self.step_bake_time, steps=1, strategy="canary")
 
     def _strategy(self) -> ecs.DeploymentStrategy:
         return ecs.DeploymentStrategy.CANARY
@@ -346,6 +387,17 @@ class LinearDeployment(_TrafficShiftingDeployment):
         super().__post_init__()
         _check_percent("step_percent", self.step_percent, 3.0)
         _check_minutes("step_bake_time", self.step_bake_time)
+        _check_rollout_length(
+            self.bake_time, self.step_bake_time, steps=self.steps, strategy="linear"
+        )
+
+    @property
+    def steps(self) -> int:
+        """Traffic shifts followed by a step bake, as CloudFormation counts them: 100 /
+        ``step_percent`` - 1 when it divides evenly (no bake after the last shift), else the
+        whole part of 100 / ``step_percent``."""
+        tenths = round(self.step_percent * 10)
+        return 1000 // tenths - 1 if 1000 % tenths == 0 else 1000 // tenths
 
     def _strategy(self) -> ecs.DeploymentStrategy:
         return ecs.DeploymentStrategy.LINEAR
@@ -359,6 +411,59 @@ class LinearDeployment(_TrafficShiftingDeployment):
 
 
 Deployment = RollingDeployment | BlueGreenDeployment | CanaryDeployment | LinearDeployment
+
+
+def _check_rollout_length(
+    bake_time: DurationLike, step_bake_time: DurationLike, *, steps: int, strategy: str
+) -> None:
+    bake = held(bake_time)
+    step = held(step_bake_time)
+    total = bake + step * steps
+    if total <= MAX_CLOUDFORMATION_ROLLOUT:
+        return
+    room = (MAX_CLOUDFORMATION_ROLLOUT - bake) // steps
+    formula = "bake_time + step_bake_time" + (f" x {steps} steps" if strategy == "linear" else "")
+    raise InvalidParameterError(
+        "step_bake_time",
+        describe(step),
+        f"a {strategy} rollout within 33 hours: CloudFormation refuses one whose {formula} "
+        f"({describe(total)}) exceeds it",
+        given=f"bake_time={describe(bake)}" + (f", {steps} steps" if strategy == "linear" else ""),
+        nearest=f"step_bake_time=Duration.minutes({int(room.total_seconds() // 60)})",
+    )
+
+
+def _cfn(service: ecs.FargateService) -> ecs.CfnService:
+    cfn = service.node.default_child
+    assert isinstance(cfn, ecs.CfnService)
+    return cfn
+
+
+def _configure_breaker(
+    service: ecs.FargateService, breaker: bool | CircuitBreaker, *, rollback: bool
+) -> None:
+    if isinstance(breaker, CircuitBreaker):
+        _cfn(service).add_property_override(
+            "DeploymentConfiguration.DeploymentCircuitBreaker", breaker.cfn(rollback=rollback)
+        )
+
+
+@dataclass(frozen=True)
+class _CdkHook:
+    """An ``aws_ecs`` lifecycle hook target as a :class:`LifecycleHook`."""
+
+    target: ecs.IDeploymentLifecycleHookTarget
+
+    @property
+    def stages(self) -> tuple[LifecycleStage, ...]:
+        return ()
+
+    def render(self, service: ecs.FargateService) -> dict[str, Any]:
+        return cdk_hook(self.target, service)
+
+
+def _hook(given: LifecycleHook | ecs.IDeploymentLifecycleHookTarget) -> LifecycleHook:
+    return given if isinstance(given, LifecycleHook) else _CdkHook(given)
 
 
 def _duration(given: DurationLike | None) -> Duration | None:

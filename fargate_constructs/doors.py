@@ -86,9 +86,10 @@ class _LazyNames(dict[str, Any]):
             if hasattr(module, name):
                 return getattr(module, name)
         if name.isidentifier() and name.islower():
-            # A module imported for type checkers only, as aws-cdk's docs spell it: `ecs`.
+            # A module imported for type checkers only, as aws-cdk's docs spell it: `ecs`,
+            # `lambda_`.
             try:
-                return importlib.import_module(f"aws_cdk.aws_{name}")
+                return importlib.import_module(f"aws_cdk.aws_{name.rstrip('_')}")
             except ImportError:
                 pass
         raise KeyError(name)

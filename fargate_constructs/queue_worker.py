@@ -20,6 +20,7 @@ from constructs import Construct
 from .capacity import Capacity
 from .cluster import NetworkedCluster
 from .compliance import QUEUE_URL_VARIABLE, acknowledge
+from .dashboard import ServiceDashboard, queue_widgets
 from .doors import checked
 from .durations import DurationLike, as_timedelta, check_seconds
 from .errors import InvalidParameterError
@@ -106,6 +107,8 @@ class QueueWorker(Construct):
     :param capacity: FARGATE/FARGATE_SPOT strategy (default: on demand).
     :param service_kwargs: further :class:`FargateService` keyword arguments (e.g.
         ``alarm_topic``, ``deployment``).
+    :param dashboard: a section on the stack's dashboard (default True): visible messages,
+        age of the oldest, backlog per task, dead-letter depth, CPU, memory and tasks.
 
     Attributes: :attr:`queue`, :attr:`dead_letter_queue`, :attr:`key`, :attr:`service` (the
     :class:`FargateService`), :attr:`task`.
@@ -126,6 +129,7 @@ class QueueWorker(Construct):
         queue_url_variable: str = "QUEUE_URL",
         capacity: Capacity | None = None,
         service_kwargs: Mapping[str, Any] | None = None,
+        dashboard: bool = True,
     ) -> None:
         expect_instance("cluster", cluster, NetworkedCluster, "a NetworkedCluster")
         expect_instance("task", task, FargateTaskWithRoles, "a FargateTaskWithRoles")
@@ -152,13 +156,13 @@ class QueueWorker(Construct):
                 nearest=f"queue_url_variable='WORKER_{queue_url_variable}'",
             )
         extra = dict(service_kwargs or {})
-        for reserved in ("cluster", "task", "scaling", "capacity", "load_balancer"):
+        for reserved in ("cluster", "task", "scaling", "capacity", "load_balancer", "dashboard"):
             if reserved in extra:
                 raise InvalidParameterError(
                     "service_kwargs",
                     reserved,
-                    "FargateService arguments other than cluster, task, scaling, capacity and "
-                    "load_balancer (QueueWorker sets these)",
+                    "FargateService arguments other than cluster, task, scaling, capacity, "
+                    "load_balancer and dashboard (QueueWorker sets these)",
                 )
         super().__init__(scope, id)
         self.task = task
@@ -202,8 +206,21 @@ class QueueWorker(Construct):
             task=task,
             capacity=capacity,
             scaling=scaling,
+            dashboard=False,
             **extra,
         )
+        if dashboard:
+            ServiceDashboard.of(self).add_section(
+                self.node.path,
+                queue_widgets(
+                    queue_name=self.queue.queue_name,
+                    dead_letter_queue_name=self.dead_letter_queue.queue_name,
+                    cluster_name=cluster.cluster.cluster_name,
+                    service_name=self.service.service.service_name,
+                    container_insights=cluster.container_insights,
+                )
+                + self.service.dashboard_widgets(),
+            )
 
 
 @checked

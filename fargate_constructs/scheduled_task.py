@@ -14,6 +14,7 @@ from constructs import Construct
 from .capacity import Capacity
 from .cluster import NetworkedCluster
 from .compliance import SCHEDULER_DEAD_LETTER_QUEUE, acknowledge
+from .dashboard import ServiceDashboard, schedule_widgets
 from .doors import Nearest, checked, in_unit
 from .durations import DurationLike, as_timedelta, check_seconds, describe
 from .errors import InvalidParameterError
@@ -65,6 +66,8 @@ class ScheduledTask(Construct):
     :param task_count: tasks started per run (1 to 10, default 1).
     :param enabled: create the schedule enabled (default True).
     :param description: the schedule's description.
+    :param dashboard: a section on the stack's dashboard (default True): Scheduler's
+        invocations and failed starts, and this task's dead-letter queue.
 
     Attributes: :attr:`schedule` (``CfnSchedule``), :attr:`role`, :attr:`security_group`,
     :attr:`dead_letter_queue`, :attr:`task`.
@@ -87,6 +90,7 @@ class ScheduledTask(Construct):
         task_count: int = 1,
         enabled: bool = True,
         description: str | None = None,
+        dashboard: bool = True,
     ) -> None:
         expect_instance("cluster", cluster, NetworkedCluster, "a NetworkedCluster")
         expect_instance("task", task, FargateTaskWithRoles, "a FargateTaskWithRoles")
@@ -178,6 +182,14 @@ class ScheduledTask(Construct):
         # The role's policy must exist before Scheduler first starts the task.
         if self.role.managed_policy is not None:
             self.schedule.node.add_dependency(self.role.managed_policy)
+        if dashboard:
+            ServiceDashboard.of(self).add_section(
+                self.node.path,
+                schedule_widgets(
+                    schedule_group=SCHEDULE_GROUP,
+                    dead_letter_queue_name=self.dead_letter_queue.queue_name,
+                ),
+            )
 
     def _dead_letter_queue(self) -> sqs.Queue:
         queue = create_dead_letter_queue(self, "DeadLetterQueue", key=None)

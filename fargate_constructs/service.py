@@ -13,9 +13,23 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from .alarms import AlarmThresholds, ServiceAlarms, alarm_name_prefix
+from .alarms import (
+    DEFAULT_RESOLUTION,
+    AlarmThresholds,
+    ServiceAlarms,
+    alarm_name_prefix,
+    configure_resolution,
+    metrics_resolution,
+)
 from .capacity import Capacity
 from .cluster import NetworkedCluster
+from .dashboard import (
+    ServiceDashboard,
+    Widget,
+    alarm_status,
+    load_balancer_widgets,
+    usage_widgets,
+)
 from .deployment import Deployment, RollingDeployment, peak
 from .doors import checked
 from .durations import DurationLike, as_timedelta, describe, to_duration
@@ -81,6 +95,12 @@ class FargateService(Construct):
     :param az_rebalancing: let ECS move tasks to rebalance availability zones. Default: on
         (what ECS picks for a new service when it can), off when ``max_healthy_percent`` is
         100 (ECS refuses it then).
+    :param metric_resolution: how often ECS publishes the service's ``CPUUtilization`` and
+        ``MemoryUtilization``: 20 or 60 seconds (default None: ECS's 60). At 20 seconds the
+        CPU and memory alarms evaluate 20-second periods (high-resolution alarms, priced
+        higher), and the dashboard graphs them at 20 seconds.
+    :param dashboard: a section on the stack's dashboard (:class:`ServiceDashboard`, one per
+        stack) (default True).
 
     Attributes (the L2 objects): :attr:`service`, :attr:`security_group`,
     :attr:`target_group`, :attr:`load_balancer`, :attr:`listener`, :attr:`attachment`,
@@ -112,6 +132,8 @@ class FargateService(Construct):
         connects_to: Sequence[FargateService] = (),
         az_rebalancing: bool | None = None,
         informational_alarms: bool | None = None,
+        metric_resolution: DurationLike | None = None,
+        dashboard: bool = True,
     ) -> None:
         deployment = deployment or RollingDeployment()
         capacity = capacity or Capacity()
@@ -121,6 +143,7 @@ class FargateService(Construct):
         health_check_grace_period = as_timedelta(
             "health_check_grace_period", health_check_grace_period
         )
+        resolution = metrics_resolution(metric_resolution)
         _check_inputs(scope, cluster, task, desired_count, capacity, health_check_grace_period)
         plan = ingress.plan(
             IngressSite(
@@ -200,6 +223,10 @@ class FargateService(Construct):
             ),
             **deployment.service_props(rollback_alarms),
         )
+        deployment.configure(self.service)
+        self.metric_resolution = resolution
+        if resolution != DEFAULT_RESOLUTION:
+            configure_resolution(self.service, resolution)
         # The capacity providers must be associated with the cluster before the service uses them.
         self.service.node.add_dependency(cluster.capacity_providers)
         self._servers: set[str] = set()
@@ -233,6 +260,7 @@ class FargateService(Construct):
                 target_groups=self._attached.target_groups,
                 topic=alarm_topic,
                 informational=informational_alarms,
+                resolution=resolution,
             )
         self.scalable_task_count: ecs.ScalableTaskCount | None = None
         if scaling is not None:
@@ -240,6 +268,31 @@ class FargateService(Construct):
         cluster._register(
             self, task, demand=self, dns_name=endpoint.dns_name if endpoint is not None else None
         )
+        if dashboard:
+            ServiceDashboard.of(self).add_section(self.node.path, self.dashboard_widgets())
+
+    def dashboard_widgets(self) -> list[Widget]:
+        """This service's graphs: with an application load balancer its requests, 4xx/5xx,
+        response time and targets; CPU and memory; tasks (with Container Insights); and the
+        rollback alarm's state."""
+        load_balancer = self.load_balancer
+        widgets = (
+            load_balancer_widgets(
+                [group.target_group_full_name for group in self._attached.target_groups],
+                load_balancer.load_balancer_full_name,
+            )
+            if self._attached.target_groups and load_balancer is not None
+            else []
+        )
+        widgets += usage_widgets(
+            cluster_name=self.cluster.cluster.cluster_name,
+            service_name=self.service.service_name,
+            resolution=self.metric_resolution,
+            container_insights=self.cluster.container_insights,
+        )
+        if self.alarms is not None and self.alarms.rollback is not None:
+            widgets.append(alarm_status("Rollback alarm", [self.alarms.rollback.alarm_arn]))
+        return widgets
 
     @checked
     def allow_from(self, client: FargateService) -> None:
