@@ -17,10 +17,11 @@ from constructs import Construct
 
 from .compliance import ALARMS_WITHOUT_TOPIC, INFORMATIONAL_ALARMS_WITHOUT_TOPIC, acknowledge
 from .doors import checked
-from .durations import as_timedelta, describe, to_duration
+from .durations import as_timedelta, describe
 from .errors import InvalidParameterError
 
 PERIOD = Duration.minutes(1)
+HIGH_RESOLUTION_PERIOD = Duration.seconds(30)
 DEFAULT_RESOLUTION = timedelta(seconds=60)
 RESOLUTIONS = (timedelta(seconds=20), DEFAULT_RESOLUTION)
 """What ECS publishes service CPU and memory at (``Monitoring.MetricConfigurations``)."""
@@ -130,9 +131,12 @@ class ServiceAlarms(Construct):
         super().__init__(scope, id)
         self._prefix = name_prefix
         sustained = thresholds.sustained_minutes
-        # At 20-second resolution the same minutes are three times as many periods.
-        usage_period = to_duration(resolution)
-        usage_periods = sustained * int(DEFAULT_RESOLUTION / resolution)
+        # With 20-second metrics the CPU and memory alarms evaluate 30-second periods (one or
+        # two data points each): aws-cdk-lib and cfn-lint 1.58 accept 10, 30 and multiples of
+        # 60 seconds, not the 20 that CloudFormation's schema text lists.
+        high_resolution = resolution != DEFAULT_RESOLUTION
+        usage_period = HIGH_RESOLUTION_PERIOD if high_resolution else PERIOD
+        usage_periods = sustained * (2 if high_resolution else 1)
         self.cpu_high: cloudwatch.Alarm | None = None
         self.memory_high: cloudwatch.Alarm | None = None
         self.running_tasks_low: cloudwatch.Alarm | None = None
