@@ -6,7 +6,8 @@ region are given as context:
 
 * FargatePlatform: a NetworkedCluster (one NAT gateway, the Service Connect namespace) and one
   public HTTPS load balancer with a WAF web ACL, which every service stack uses;
-* FargateWeb: a blue/green web service on the shared load balancer, with target-tracking
+* FargateWeb: a rolling web service on the shared load balancer that stops a bad deployment
+  after two failed tasks and finishes once every new task is healthy, with target-tracking
   autoscaling;
 * FargateWorker: a QueueWorker (encrypted SQS queue with a dead-letter queue) on ARM64 and
   mostly FARGATE_SPOT that scales on backlog per task, down to zero;
@@ -25,6 +26,8 @@ Context (``cdk synth -c key=value``):
   restrict_default_security_group=false
                         skip the Lambda that empties the default security group (emulators)
   services=web,batch    only these service stacks (default: web,worker,batch)
+  launcher_role_name    the role (e.g. your CI's) that may assume the report launcher role
+                        (default ci-report-launcher)
   service_connect_namespace=
                         no Cloud Map namespace (emulators); default example.internal
 """
@@ -43,8 +46,9 @@ from fargate_constructs import (
     Architecture,
     AutoScaling,
     BacklogTracking,
-    BlueGreenDeployment,
     Capacity,
+    CircuitBreaker,
+    EarlySuccess,
     FargateConstructsError,
     FargateService,
     FargateTaskWithRoles,
@@ -52,6 +56,8 @@ from fargate_constructs import (
     ManagedWebAcl,
     NetworkedCluster,
     QueueWorker,
+    RevisionCleanup,
+    RollingDeployment,
     ScheduledTask,
     SharedLoadBalancer,
     TargetTracking,
@@ -64,7 +70,6 @@ PYTHON_IMAGE = "public.ecr.aws/docker/library/python:3.12-alpine"
 # (a numeric uid works even where /etc/passwd does not name it).
 NON_ROOT_USER = "65534"
 WEB_PORT = 8080
-TEST_LISTENER_PORT = 8443
 
 
 def _context_flag(app: Construct, key: str, default: bool = False) -> bool:
@@ -122,7 +127,7 @@ class PlatformStack(Stack):
 
 
 class WebStack(Stack):
-    """A blue/green web service on the platform's load balancer, with autoscaling."""
+    """A rolling web service on the platform's load balancer, with autoscaling."""
 
     def __init__(
         self, scope: Construct, id: str, *, platform: PlatformStack, **kwargs: Any
@@ -145,7 +150,13 @@ class WebStack(Stack):
             cluster=network,
             task=task,
             load_balancer=platform.load_balancer.route(priority=10, path_patterns=["/*"]),
-            deployment=BlueGreenDeployment(test_listener_port=TEST_LISTENER_PORT),
+            deployment=RollingDeployment(
+                # Two failed tasks stop (and roll back) a bad deployment; ECS's default for a
+                # 2-task service waits for three.
+                circuit_breaker=CircuitBreaker(failed_tasks=2),
+                # Done once every new task is healthy; the old ones drain in the background.
+                early_success=EarlySuccess(healthy_percent=100, cleanup=RevisionCleanup.DEFERRED),
+            ),
             scaling=AutoScaling(
                 min_capacity=2,
                 max_capacity=10,
@@ -218,11 +229,28 @@ class BatchStack(Stack):
             time_zone="Europe/Berlin",
             flexible_window=Duration.minutes(15),
         )
+        # Only the one role named by launcher_role_name may assume the launcher (not every
+        # principal of the account): whoever can start the task chooses its command and
+        # security groups, which IAM cannot limit for RunTask.
+        launcher_role_name = str(
+            self.node.try_get_context("launcher_role_name") or "ci-report-launcher"
+        )
         self.launcher = ManagedPolicyRole(
             self,
             "LauncherRole",
-            assumed_by=iam.AccountPrincipal(self.account),
-            description="Starts the report task on demand (CI, operators)",
+            assumed_by=iam.AccountPrincipal(self.account).with_conditions(
+                {
+                    "ArnEquals": {
+                        "aws:PrincipalArn": self.format_arn(
+                            service="iam",
+                            region="",
+                            resource="role",
+                            resource_name=launcher_role_name,
+                        )
+                    }
+                }
+            ),
+            description="Starts the report task on demand (CI)",
         )
         # CI waits for the run and may stop it; the schedule above only starts it.
         self.task.grant_run(self.launcher, cluster=network, manage_tasks=True)

@@ -32,6 +32,7 @@ from .doors import checked
 from .endpoints import GATEWAY_ENDPOINTS, KNOWN_ENDPOINTS, TASK_START_ENDPOINTS
 from .errors import InvalidParameterError
 from .log_groups import DEFAULT_LOG_RETENTION, create_log_group, create_log_key
+from .roles import account_service_principal
 from .scopes import remember_scope, stack_of
 from .validation import check_ecs_name, check_service_dns_name, expect_str_tuple
 
@@ -343,11 +344,14 @@ class NetworkedCluster(Construct):
         role = iam.Role(
             self,
             "FlowLogRole",
-            assumed_by=iam.ServicePrincipal(
+            # Only flow logs of this account and region (aws:SourceAccount, aws:SourceArn), as
+            # AWS's flow-log role documentation shows against the confused deputy.
+            assumed_by=account_service_principal(
+                self,
                 "vpc-flow-logs.amazonaws.com",
-                conditions={
-                    "StringEquals": {"aws:SourceAccount": stack_of(self).account},
-                },
+                source_service="ec2",
+                source_resource="vpc-flow-log",
+                source_resource_name="*",
             ),
             description="Lets VPC Flow Logs write to the VPC's flow log group",
         )

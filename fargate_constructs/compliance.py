@@ -99,8 +99,9 @@ ACCESS_LOG_BUCKET = Exemption(
         *in_compliance_packs("S3DefaultEncryptionKMS"),
     ),
     reason="Load balancer access-log bucket: ELB delivers logs only to SSE-S3 buckets (not "
-    "KMS); logging or replicating a log bucket would need another bucket per load balancer "
-    "for data that is itself a log. It is SSL-only, private, versioned and expires objects.",
+    "KMS); server access logging or replicating it would need a further bucket (one per "
+    "account and region would do, which this library does not own) for copies of data that "
+    "is itself a log. It is SSL-only, private, versioned and expires objects.",
 )
 ACCESS_LOG_BUCKET_CONTROL_TOWER = Exemption(
     rule_ids=tuple(
@@ -113,9 +114,11 @@ ACCESS_LOG_BUCKET_CONTROL_TOWER = Exemption(
         )
     ),
     reason="Load balancer access-log bucket: ELB log delivery supports only SSE-S3, not KMS; "
-    "server access logging of a log bucket needs a second bucket per load balancer for logs of "
-    "logs; object lock would stop the lifecycle rule from expiring old logs (retention is the "
-    "point of this bucket's lifecycle); nothing consumes events of new log objects.",
+    "server access logging would need a further log bucket (one per account and region would "
+    "do, which this library does not own); object lock is off because these are operational "
+    "logs, not records that must be immutable (where they must be, a retention shorter than "
+    "the lifecycle expiry keeps expiry working: add it through the bucket's L1); nothing "
+    "consumes events of new log objects.",
 )
 CUSTOM_RESOURCE_LAMBDA = Exemption(
     rule_ids=("cdk-validator-cfnguard::lambda_inside_vpc_check",),
@@ -148,7 +151,8 @@ ECS_LOAD_BALANCER_ROLE = Exemption(
     ),
     reason="ECS's blue/green traffic shifting role uses the AWS managed policy AWS maintains in "
     "step with the ECS deployment controller (a hand-written copy could silently break "
-    "rollbacks); the role is trusted only by ecs.amazonaws.com of this account.",
+    "rollbacks); the role is trusted by ecs.amazonaws.com with AWS's documented trust policy "
+    "for it (no condition keys are documented for this role).",
 )
 
 ALARMS_WITHOUT_TOPIC = Exemption(

@@ -686,16 +686,16 @@ class _RouteBinding:
         return version
 
     def _load_balancer_role(self) -> iam.Role:
-        """The role ECS uses to shift traffic between the target groups, trusted only by ECS
-        in this account (CDK's default role has no such condition)."""
+        """The role ECS uses to shift traffic between the target groups, trusted by
+        ``ecs.amazonaws.com`` exactly as AWS's documented trust policy for this role
+        (AmazonECSInfrastructureRolePolicyForLoadBalancers) says: AWS documents no condition
+        key ECS sends when it assumes it, and a condition it does not send would fail every
+        blue/green deployment on real AWS."""
         scope = scope_of(self.service)
         role = iam.Role(
             scope,
             "LoadBalancerRole",
-            assumed_by=iam.ServicePrincipal(
-                "ecs.amazonaws.com",
-                conditions={"StringEquals": {"aws:SourceAccount": stack_of(scope).account}},
-            ),
+            assumed_by=iam.ServicePrincipal("ecs.amazonaws.com"),
             description="ECS shifts load balancer traffic between blue and green",
             managed_policies=[
                 iam.ManagedPolicy.from_aws_managed_policy_name(ECS_LOAD_BALANCER_POLICY)

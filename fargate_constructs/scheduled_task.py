@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Annotated
 
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
@@ -18,6 +19,7 @@ from .dashboard import ServiceDashboard, schedule_widgets
 from .doors import Nearest, checked, in_unit
 from .durations import DurationLike, as_timedelta, check_seconds, describe
 from .errors import InvalidParameterError
+from .log_groups import create_key
 from .queues import create_dead_letter_queue
 from .roles import ManagedPolicyRole, account_service_principal
 from .schedules import check_schedule_expression
@@ -61,7 +63,8 @@ class ScheduledTask(Construct):
         default 3).
     :param max_event_age: how long Scheduler keeps retrying (60 s to 24 h, default 1 h).
     :param dead_letter_queue: where runs that could not be started go (default: a new
-        SSE-encrypted, SSL-only queue keeping messages 14 days).
+        SSL-only queue keeping messages 14 days, encrypted with a KMS key of its own,
+        :attr:`key`).
     :param capacity: FARGATE/FARGATE_SPOT strategy (default: on demand).
     :param task_count: tasks started per run (1 to 10, default 1).
     :param enabled: create the schedule enabled (default True).
@@ -70,7 +73,7 @@ class ScheduledTask(Construct):
         invocations and failed starts, and this task's dead-letter queue.
 
     Attributes: :attr:`schedule` (``CfnSchedule``), :attr:`role`, :attr:`security_group`,
-    :attr:`dead_letter_queue`, :attr:`task`.
+    :attr:`dead_letter_queue`, :attr:`key` (None with a queue of yours), :attr:`task`.
     """
 
     def __init__(
@@ -125,8 +128,17 @@ class ScheduledTask(Construct):
         )
         task.grant_run(self.role, cluster=cluster)
 
+        self.key: kms.IKey | None = None
         self.dead_letter_queue: sqs.IQueue = dead_letter_queue or self._dead_letter_queue()
-        self.dead_letter_queue.grant_send_messages(self.role)
+        if self.key is None:
+            self.dead_letter_queue.grant_send_messages(self.role)
+        else:
+            # Sending to a KMS-encrypted queue needs exactly these two key actions
+            # (grant_send_messages would add kms:Encrypt, ReEncrypt* and GenerateDataKey*).
+            self.dead_letter_queue.grant(
+                self.role, "sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"
+            )
+            self.key.grant(self.role, "kms:GenerateDataKey", "kms:Decrypt")
 
         self.security_group = ec2.SecurityGroup(
             self,
@@ -192,7 +204,10 @@ class ScheduledTask(Construct):
             )
 
     def _dead_letter_queue(self) -> sqs.Queue:
-        queue = create_dead_letter_queue(self, "DeadLetterQueue", key=None)
+        # A KMS key of its own, as a QueueWorker's queues have: Scheduler writes with the
+        # schedule's role, which grant_send_messages gives the key use sending needs.
+        self.key = create_key(self, "Key", description=f"{self.node.path} dead-letter queue")
+        queue = create_dead_letter_queue(self, "DeadLetterQueue", key=self.key)
         acknowledge(queue, SCHEDULER_DEAD_LETTER_QUEUE)
         return queue
 

@@ -175,15 +175,60 @@ def test_web_stack_shape(synth: ExampleApp) -> None:
     assert sorted((listener["Port"], listener["Protocol"]) for listener in listeners) == [
         (80, "HTTP"),
         (443, "HTTPS"),
-        (8443, "HTTPS"),
     ]
     web = synth.templates["FargateWeb"]
     types = [r["Type"] for r in web["Resources"].values()]
     assert types.count("AWS::ECS::Service") == 1
     assert types.count("AWS::ApplicationAutoScaling::ScalableTarget") == 1
-    assert types.count("AWS::ElasticLoadBalancingV2::ListenerRule") == 2  # production, test
+    assert types.count("AWS::ElasticLoadBalancingV2::ListenerRule") == 1
+    assert types.count("AWS::CloudWatch::Dashboard") == 1
     (service,) = [r for r in web["Resources"].values() if r["Type"] == "AWS::ECS::Service"]
-    assert service["Properties"]["DeploymentConfiguration"]["Strategy"] == "BLUE_GREEN"
+    deployment = service["Properties"]["DeploymentConfiguration"]
+    assert deployment["Strategy"] == "ROLLING"
+    assert deployment["DeploymentCircuitBreaker"]["ThresholdConfiguration"] == {
+        "Type": "COUNT",
+        "Value": 2,
+    }
+    assert deployment["EarlySuccessCriteria"] == {
+        "Enable": True,
+        "HealthyPercent": 100,
+        "SourceServiceRevisionCleanup": "DEFERRED",
+    }
+
+
+def test_every_service_stack_has_a_dashboard_and_its_url(synth: ExampleApp) -> None:
+    for name in ("FargateWeb", "FargateWorker", "FargateBatch"):
+        template = synth.templates[name]
+        types = [r["Type"] for r in template["Resources"].values()]
+        assert types.count("AWS::CloudWatch::Dashboard") == 1, name
+        assert any(key.startswith("FargateDashboardUrl") for key in template["Outputs"]), name
+    platform = synth.templates["FargatePlatform"]["Resources"].values()
+    assert "AWS::CloudWatch::Dashboard" not in [r["Type"] for r in platform]
+
+
+def test_only_the_named_role_may_assume_the_launcher(synth: ExampleApp) -> None:
+    (launcher,) = [
+        r
+        for key, r in synth.templates["FargateBatch"]["Resources"].items()
+        if key.startswith("LauncherRole") and r["Type"] == "AWS::IAM::Role"
+    ]
+    (statement,) = launcher["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"] == {
+        "ArnEquals": {
+            "aws:PrincipalArn": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":iam::",
+                        {"Ref": "AWS::AccountId"},
+                        ":role/ci-report-launcher",
+                    ],
+                ]
+            }
+        }
+    }
 
 
 def test_worker_stack_shape(synth: ExampleApp) -> None:
@@ -257,7 +302,8 @@ def test_demo_mode_is_plain_http_only_when_asked_for() -> None:
     listeners = Template.from_stack(platform).find_resources(
         "AWS::ElasticLoadBalancingV2::Listener"
     )
-    assert sorted(item["Properties"]["Protocol"] for item in listeners.values()) == ["HTTP", "HTTP"]
+    # One plain-HTTP listener on port 80, no HTTPS one.
+    assert [item["Properties"]["Protocol"] for item in listeners.values()] == ["HTTP"]
 
 
 def test_cdk_out_templates_are_lint_clean_when_present() -> None:

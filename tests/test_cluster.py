@@ -250,6 +250,8 @@ def test_flow_logs_and_insights_can_be_turned_off_and_nag_says_so(
 def test_flow_log_role_trusts_only_flow_logs_of_this_account(
     synthesized: Synthesized,
 ) -> None:
+    # aws:SourceArn as well as aws:SourceAccount (0.7.0 had only the account), as AWS's
+    # flow-log role documentation shows against the confused deputy.
     synthesized.templates["Default"].has_resource_properties(
         "AWS::IAM::Role",
         {
@@ -260,7 +262,23 @@ def test_flow_log_role_trusts_only_flow_logs_of_this_account(
                         "Effect": "Allow",
                         "Principal": {"Service": "vpc-flow-logs.amazonaws.com"},
                         "Condition": {
-                            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
+                            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}},
+                            "ArnLike": {
+                                "aws:SourceArn": {
+                                    "Fn::Join": [
+                                        "",
+                                        [
+                                            "arn:",
+                                            {"Ref": "AWS::Partition"},
+                                            ":ec2:",
+                                            {"Ref": "AWS::Region"},
+                                            ":",
+                                            {"Ref": "AWS::AccountId"},
+                                            ":vpc-flow-log/*",
+                                        ],
+                                    ]
+                                }
+                            },
                         },
                     }
                 ]

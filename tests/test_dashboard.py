@@ -210,7 +210,8 @@ def test_scheduled_task_section(synth: Synthesized) -> None:
 def test_widgets_fit_the_grid(synth: Synthesized) -> None:
     occupied: set[tuple[int, int]] = set()
     for widget in synth.body["widgets"]:
-        assert 0 <= widget["x"] and widget["x"] + widget["width"] <= 24, widget
+        assert widget["x"] >= 0, widget
+        assert widget["x"] + widget["width"] <= 24, widget
         cells = {
             (x, y)
             for x in range(widget["x"], widget["x"] + widget["width"])

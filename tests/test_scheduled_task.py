@@ -119,6 +119,8 @@ def test_the_role_may_only_start_the_task_and_report_failures(synthesized: Synth
         "ecs:RunTask",
         "ecs:TagResource",
         "iam:PassRole",
+        "kms:Decrypt",
+        "kms:GenerateDataKey",
         "sqs:GetQueueAttributes",
         "sqs:GetQueueUrl",
         "sqs:SendMessage",
@@ -134,7 +136,11 @@ def test_the_role_may_only_start_the_task_and_report_failures(synthesized: Synth
 
 def test_the_dead_letter_queue_is_encrypted_and_ssl_only(synthesized: Synthesized) -> None:
     queue = synthesized.resource("NightlyDeadLetterQueueB4B0FAA1")["Properties"]
-    assert queue["SqsManagedSseEnabled"] is True
+    # A KMS key of its own, as a QueueWorker's queues (SSE-SQS before 0.8.0).
+    assert "SqsManagedSseEnabled" not in queue
+    key_id = queue["KmsMasterKeyId"]["Fn::GetAtt"][0]
+    assert synthesized.json["Resources"][key_id]["Type"] == "AWS::KMS::Key"
+    assert synthesized.json["Resources"][key_id]["Properties"]["EnableKeyRotation"] is True
     assert queue["MessageRetentionPeriod"] == 14 * 86400
     [policy] = synthesized.template.find_resources("AWS::SQS::QueuePolicy").values()
     [statement] = policy["Properties"]["PolicyDocument"]["Statement"]

@@ -257,24 +257,22 @@ def test_blue_green_uses_ecs_native_strategy_with_alternate_target(synth: Synthe
     template.resource_count_is("AWS::CodeDeploy::Application", 0)
 
 
-def test_blue_green_role_is_trusted_by_ecs_of_this_account_only(synth: Synthesized) -> None:
-    synth.templates["BlueGreen"].has_resource_properties(
-        "AWS::IAM::Role",
+def test_blue_green_role_trust_is_awss_documented_one(synth: Synthesized) -> None:
+    """AWS's trust policy for the ECS infrastructure role for load balancers has no condition;
+    0.7.0's aws:SourceAccount condition is gone (if ECS does not send the key, every blue/green
+    deployment would fail on real AWS)."""
+    role = synth.services["BlueGreen"].node.find_child("LoadBalancerRole")
+    role_id = synth.logical_id("BlueGreen", role)
+    trust = synth.templates["BlueGreen"].to_json()["Resources"][role_id]["Properties"][
+        "AssumeRolePolicyDocument"
+    ]
+    assert trust["Statement"] == [
         {
-            "AssumeRolePolicyDocument": {
-                "Statement": [
-                    {
-                        "Action": "sts:AssumeRole",
-                        "Effect": "Allow",
-                        "Principal": {"Service": "ecs.amazonaws.com"},
-                        "Condition": {
-                            "StringEquals": {"aws:SourceAccount": {"Ref": "AWS::AccountId"}}
-                        },
-                    }
-                ]
-            }
-        },
-    )
+            "Action": "sts:AssumeRole",
+            "Effect": "Allow",
+            "Principal": {"Service": "ecs.amazonaws.com"},
+        }
+    ]
 
 
 def test_blue_green_rules_forward_to_both_groups_blue_first(synth: Synthesized) -> None:

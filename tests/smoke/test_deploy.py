@@ -231,12 +231,11 @@ def test_load_balancer_listeners_and_target_groups(moto: Moto, deployed: dict[st
     assert sorted((x["Port"], x["Protocol"]) for x in listeners) == [
         (80, "HTTP"),
         (443, "HTTPS"),
-        (8443, "HTTPS"),
     ]
     https = next(x for x in listeners if x["Port"] == 443)
     assert https["Certificates"][0]["CertificateArn"] == deployed["certificate_arn"]
     groups = elbv2.describe_target_groups()["TargetGroups"]
-    assert len(groups) == 2  # blue and green
+    assert len(groups) == 1  # the rolling web service's
     for group in groups:
         assert group["TargetType"] == "ip"
         assert group["HealthCheckIntervalSeconds"] == 10
