@@ -12,7 +12,7 @@ import pytest
 
 from fargate_constructs.cli import main
 from fargate_constructs.cli.cloud_assembly import StackTemplate, read_assembly
-from fargate_constructs.cli.cost import lambda_cost, stack_cost
+from fargate_constructs.cli.cost import has_container_insights, lambda_cost, stack_cost
 from fargate_constructs.cli.diagram import mermaid
 
 from .conftest import ExampleApp
@@ -171,6 +171,37 @@ def test_example_app_costs(example_cdk_out: Path) -> None:
     assert service.monthly_high == pytest.approx(10 * per_task)
 
 
+def test_example_app_monthly_charges(example_cdk_out: Path) -> None:
+    stacks = read_assembly(example_cdk_out)
+    insights = has_container_insights(stacks)
+    assert insights
+    charges = {
+        stack.name: {c.kind: c for c in stack_cost(stack, container_insights=insights).charges}
+        for stack in stacks
+    }
+    # KMS: the platform's log key, the worker's queue key, the nightly job's dead-letter key.
+    assert {name: c["kms"].monthly for name, c in charges.items() if "kms" in c} == {
+        "FargatePlatform": 1.0,
+        "FargateWorker": 1.0,
+        "FargateBatch": 1.0,
+    }
+    # One dashboard per service stack, $3 each.
+    assert {name: c["dashboards"].monthly for name, c in charges.items() if "dashboards" in c} == {
+        "FargateWeb": 3.0,
+        "FargateWorker": 3.0,
+        "FargateBatch": 3.0,
+    }
+    # The web ACL ($5), its three managed rule groups ($1 each), 1 million requests ($0.60).
+    assert charges["FargatePlatform"]["waf"].monthly == pytest.approx(5 + 3 + 0.6)
+    assert "assuming 1 million requests" in charges["FargatePlatform"]["waf"].what
+    # The web service's rollback alarm reads two metrics (5xx and unhealthy targets).
+    assert charges["FargateWeb"]["alarms"].monthly == pytest.approx(0.2)
+    assert charges["FargatePlatform"]["flow_logs"].monthly == pytest.approx(5 * 0.5)
+    assert charges["FargatePlatform"]["container_insights"].monthly == pytest.approx(8 * 0.3)
+    assert charges["FargateWeb"]["container_insights"].monthly == pytest.approx(16 * 0.3)
+    assert "container_insights" not in charges["FargateBatch"]
+
+
 def test_diagram_of_the_example_app(example_cdk_out: Path) -> None:
     graph = mermaid(read_assembly(example_cdk_out))
     assert graph.startswith("graph LR\n")
@@ -185,7 +216,7 @@ def test_diagram_of_the_example_app(example_cdk_out: Path) -> None:
         '"task WorkerTaskTaskDefinition: 0.5 vCPU / 1 GiB ARM64"',
         '{{"task role: trusts ecs-tasks.amazonaws.com"}}',
         '{{"execution role: trusts ecs-tasks.amazonaws.com"}}',
-        '"service WebService: blue/green"',
+        '"service WebService: rolling"',
         '"load balancer (internet-facing)"',
         '"scaling alarm: Messages waiting and no task running"',
         '"target tracking Backlog per task at 20"',

@@ -19,7 +19,7 @@ from ..errors import FargateConstructsError
 from ..pricing import price_table
 from ..sizing import Architecture, TaskSize
 from .cloud_assembly import AssemblyError, read_assembly
-from .cost import lambda_cost, stack_cost
+from .cost import has_container_insights, lambda_cost, stack_cost
 from .diagram import mermaid
 
 
@@ -105,7 +105,9 @@ def _cost(args: argparse.Namespace) -> int:
     if (args.lambda_requests is None) != (args.lambda_duration_ms is None):
         raise AssemblyError("give both --lambda-requests and --lambda-duration-ms, or neither")
     prices = price_table()
-    costs = [stack_cost(stack, prices) for stack in read_assembly(args.cdk_out)]
+    stacks = read_assembly(args.cdk_out)
+    insights = has_container_insights(stacks)
+    costs = [stack_cost(stack, prices, container_insights=insights) for stack in stacks]
     comparison = None
     if args.lambda_requests is not None:
         comparison = lambda_cost(
@@ -131,7 +133,7 @@ def _cost(args: argparse.Namespace) -> int:
         return 0
     print(
         f"Monthly estimate ({prices.region} on-demand prices of {prices.as_of}, "
-        f"{prices.hours_per_month} h; data transfer and LCUs not included)"
+        f"{prices.hours_per_month} h; data transfer, LCUs and task logs not included)"
     )
     for cost in costs:
         print(f"\n{cost.name}: {_money(cost.monthly_low)} to {_money(cost.monthly_high)}")
@@ -147,6 +149,8 @@ def _cost(args: argparse.Namespace) -> int:
             f"balancer(s), {cost.interface_endpoint_azs} interface endpoint-AZ(s): "
             f"{_money(cost.fixed_monthly)}"
         )
+        for charge in cost.charges:
+            print(f"  {charge.what}: {_money(charge.monthly)}")
     total_low = sum(c.monthly_low for c in costs)
     total_high = sum(c.monthly_high for c in costs)
     print(f"\nTotal: {_money(total_low)} to {_money(total_high)} a month")

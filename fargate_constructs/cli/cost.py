@@ -2,9 +2,12 @@
 
 Counted: Fargate services' tasks (vCPU and memory x tasks x the architecture's rate, extra ephemeral
 storage; the Spot share as a range), NAT gateways, application and network load balancers and
-interface VPC endpoints, by the hour. Not counted: data processed (NAT, endpoints), load balancer
-capacity units, CloudWatch, logs, KMS, S3, and one-off tasks (their run time is not in a template).
-A month is the table's hours_per_month.
+interface VPC endpoints, by the hour; and every monthly charge the library's resources carry:
+KMS keys, CloudWatch alarms (per metric, high-resolution ones higher), dashboards, WAF web ACLs
+and their rules, and, at the usage the price table states (``usage_assumptions``), WAF
+requests, Container Insights metrics and flow-log ingestion. Not counted: data processed (NAT,
+endpoints), load balancer capacity units, log ingestion by tasks, S3, KMS requests, and one-off
+tasks (their run time is not in a template). A month is the table's hours_per_month.
 """
 
 from __future__ import annotations
@@ -35,6 +38,16 @@ class ServiceCost:
 
 
 @dataclass(frozen=True)
+class Charge:
+    """A monthly charge that does not depend on task counts: ``what`` says what was counted
+    and, for a usage-priced one, the usage assumed."""
+
+    kind: str
+    what: str
+    monthly: float
+
+
+@dataclass(frozen=True)
 class StackCost:
     name: str
     services: list[ServiceCost] = field(default_factory=list)
@@ -43,14 +56,21 @@ class StackCost:
     interface_endpoint_azs: int = 0
     fixed_monthly: float = 0.0
     """NAT gateways, load balancers and interface endpoints, by the hour."""
+    charges: list[Charge] = field(default_factory=list)
+
+    @property
+    def charges_monthly(self) -> float:
+        return sum(charge.monthly for charge in self.charges)
 
     @property
     def monthly_low(self) -> float:
-        return self.fixed_monthly + sum(s.monthly_low for s in self.services)
+        return self.fixed_monthly + self.charges_monthly + sum(s.monthly_low for s in self.services)
 
     @property
     def monthly_high(self) -> float:
-        return self.fixed_monthly + sum(s.monthly_high for s in self.services)
+        return (
+            self.fixed_monthly + self.charges_monthly + sum(s.monthly_high for s in self.services)
+        )
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
@@ -67,7 +87,11 @@ def task_hourly(
     return rate.hourly(cpu / 1024, memory_mib / 1024) + max(storage - 20, 0) * storage_rate
 
 
-def stack_cost(stack: StackTemplate, prices: PriceTable | None = None) -> StackCost:
+def stack_cost(
+    stack: StackTemplate, prices: PriceTable | None = None, *, container_insights: bool = False
+) -> StackCost:
+    """``container_insights``: whether the services' cluster records Container Insights (the
+    cluster may be in another stack of the app: see :func:`has_container_insights`)."""
     prices = prices or price_table()
     hours = prices.hours_per_month
     task_definitions = dict(stack.of_type("AWS::ECS::TaskDefinition"))
@@ -132,7 +156,113 @@ def stack_cost(stack: StackTemplate, prices: PriceTable | None = None) -> StackC
         + sum(prices.raw[kind]["hour"] for kind in balancers)
         + endpoint_azs * prices.raw["interface_endpoint"]["hour_per_az"]
     )
-    return StackCost(stack.name, services, nat, len(balancers), endpoint_azs, fixed)
+    return StackCost(
+        stack.name,
+        services,
+        nat,
+        len(balancers),
+        endpoint_azs,
+        fixed,
+        charges(stack, prices, container_insights=container_insights),
+    )
+
+
+def _insight_clusters(stack: StackTemplate) -> int:
+    return sum(
+        1
+        for _, props in stack.of_type("AWS::ECS::Cluster")
+        if any(
+            setting.get("Name") == "containerInsights" and setting.get("Value") != "disabled"
+            for setting in props.get("ClusterSettings", [])
+        )
+    )
+
+
+def has_container_insights(stacks: list[StackTemplate]) -> bool:
+    """Whether any cluster of the app records Container Insights (then its services are
+    priced with it, whichever stack they are in)."""
+    return any(_insight_clusters(stack) for stack in stacks)
+
+
+def charges(
+    stack: StackTemplate, prices: PriceTable, *, container_insights: bool = False
+) -> list[Charge]:
+    """The stack's monthly charges besides tasks and hourly infrastructure (see the module)."""
+    watch = prices.raw["cloudwatch"]
+    usage = prices.raw["usage_assumptions"]
+    found: list[Charge] = []
+    keys = sum(1 for _ in stack.of_type("AWS::KMS::Key"))
+    if keys:
+        found.append(Charge("kms", f"{keys} KMS key(s)", keys * prices.raw["kms_key_month"]))
+    standard = high = 0
+    for _, props in stack.of_type("AWS::CloudWatch::Alarm"):
+        metrics = [m for m in props.get("Metrics", []) if "MetricStat" in m] or [props]
+        for metric in metrics:
+            period = metric.get("MetricStat", metric).get("Period", 60)
+            if isinstance(period, int) and period < 60:
+                high += 1
+            else:
+                standard += 1
+    if standard or high:
+        found.append(
+            Charge(
+                "alarms",
+                f"alarms over {standard} metric(s)"
+                + (f" and {high} high-resolution one(s)" if high else ""),
+                standard * watch["alarm_metric_month"]
+                + high * watch["high_resolution_alarm_metric_month"],
+            )
+        )
+    dashboards = sum(1 for _ in stack.of_type("AWS::CloudWatch::Dashboard"))
+    if dashboards:
+        found.append(
+            Charge(
+                "dashboards",
+                f"{dashboards} dashboard(s) (an account's first 3 are free)",
+                dashboards * watch["dashboard_month"],
+            )
+        )
+    waf = prices.raw["waf"]
+    for _, props in stack.of_type("AWS::WAFv2::WebACL"):
+        rules = len(props.get("Rules", []))
+        requests = usage["waf_million_requests_per_web_acl"]
+        found.append(
+            Charge(
+                "waf",
+                f"WAF web ACL with {rules} rule(s), assuming {requests:g} million requests",
+                waf["web_acl_month"]
+                + rules * waf["rule_month"]
+                + requests * waf["per_million_requests"],
+            )
+        )
+    clusters = _insight_clusters(stack)
+    services = sum(1 for _ in stack.of_type("AWS::ECS::Service")) if container_insights else 0
+    if clusters or services:
+        per_cluster = usage["container_insights_metrics_per_cluster"]
+        per_service = usage["container_insights_metrics_per_service"]
+        found.append(
+            Charge(
+                "container_insights",
+                f"Container Insights for {clusters} cluster(s) and {services} service(s), "
+                f"assuming {per_cluster} and {per_service} metrics each",
+                (clusters * per_cluster + services * per_service) * watch["custom_metric_month"],
+            )
+        )
+    flow_logs = [
+        props
+        for _, props in stack.of_type("AWS::EC2::FlowLog")
+        if props.get("LogDestinationType", "cloud-watch-logs") == "cloud-watch-logs"
+    ]
+    if flow_logs:
+        gigabytes = len(flow_logs) * usage["flow_log_gb_per_vpc"]
+        found.append(
+            Charge(
+                "flow_logs",
+                f"flow-log ingestion, assuming {usage['flow_log_gb_per_vpc']} GB per VPC",
+                gigabytes * watch["vended_logs_gb"],
+            )
+        )
+    return found
 
 
 def _spot_share(strategy: list[dict[str, Any]], tasks: int) -> float:
