@@ -78,6 +78,7 @@ bench: setup
 	cd bench && python round_trips.py
 	cd bench && python synth_process.py --runs 5 --services 1 10 50
 	cd bench && python resource_counts.py
+	cd bench && python dashboard_size.py
 	cd bench && python rolling_step.py
 	cd bench && python cost.py
 	bash bench/test_suite_time.sh

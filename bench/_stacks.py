@@ -67,7 +67,14 @@ def _stacks(
     return first, [(index, groups[index // SERVICES_PER_STACK]) for index in range(services)]
 
 
-def ours(app: App, services: int = 1, *, alarms: bool = True, split: bool | None = None) -> Stack:
+def ours(
+    app: App,
+    services: int = 1,
+    *,
+    alarms: bool = True,
+    dashboard: bool = True,
+    split: bool | None = None,
+) -> Stack:
     """VPC, cluster and `services` HTTPS web services (one shared ALB beyond the first); the
     services split into stacks of SERVICES_PER_STACK as :func:`splits` says."""
     stack, placed = _stacks(app, f"Ours{services}", services, split)
@@ -99,6 +106,7 @@ def ours(app: App, services: int = 1, *, alarms: bool = True, split: bool | None
             desired_count=2,
             load_balancer=load_balancer,
             service_alarms=alarms,
+            dashboard=dashboard,
         )
     return stack
 
