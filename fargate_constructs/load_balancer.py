@@ -73,7 +73,7 @@ ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
 class LoadBalancer:
     """A load balancer of the service's own. Listener settings as in :class:`ListenerSettings`;
     ``health`` is the target group's :class:`TargetHealth` (default ``TargetHealth()``). The 0.6
-    keywords (``health_check_path=``, ``health_check_interval=`` ...) still work until 0.8.0,
+    keywords (``health_check_path=``, ``health_check_interval=`` ...) still work until 0.9.0,
     with a ``DeprecationWarning`` naming the ``TargetHealth`` spelling."""
 
     public: bool = True

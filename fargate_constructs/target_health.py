@@ -208,7 +208,7 @@ LEGACY_KEYWORDS = {
     "slow_start": "slow_start",
 }
 """The 0.6 keywords of LoadBalancer, NetworkLoadBalancer and SharedLoadBalancer.route, each
-with its TargetHealth field. Deprecated in 0.7.0, removed in 0.8.0."""
+with its TargetHealth field. Deprecated in 0.7.0, removed in 0.9.0."""
 
 
 def health_from(
@@ -232,7 +232,7 @@ def health_from(
         )
     warnings.warn(
         f"{owner}({', '.join(f'{name}=...' for name in given)}) is deprecated and will be "
-        f"removed in 0.8.0; write {owner}(health=TargetHealth({spelled}))",
+        f"removed in 0.9.0; write {owner}(health=TargetHealth({spelled}))",
         DeprecationWarning,
         stacklevel=stacklevel + 1,
     )
