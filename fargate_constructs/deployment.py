@@ -24,10 +24,17 @@ from .deployment_controls import (
     cdk_hook,
 )
 from .doors import checked
-from .durations import DurationLike, describe, held, normalize_durations, optional_held
+from .durations import (
+    DurationLike,
+    check_minutes,
+    describe,
+    held,
+    normalize_durations,
+    optional_held,
+)
 from .errors import InvalidParameterError
 
-MAX_BAKE_TIME = timedelta(minutes=1440)
+MAX_BAKE_MINUTES = 1440
 """ECS accepts bake times (and traffic-shift step bake times) from 0 to 1440 minutes."""
 
 MAX_CLOUDFORMATION_ROLLOUT = timedelta(hours=33)
@@ -37,17 +44,8 @@ operations time out after 36 hours)."""
 
 def _check_minutes(parameter: str, given: DurationLike | None) -> None:
     value = optional_held(given)
-    if value is None:
-        return
-    whole_minutes = value.total_seconds() / 60
-    if not 0 <= whole_minutes <= MAX_BAKE_TIME.total_seconds() / 60 or whole_minutes % 1:
-        nearest = min(max(round(whole_minutes), 0), 1440)
-        raise InvalidParameterError(
-            parameter,
-            describe(value),
-            "whole minutes from 0 to 1440 (24 hours)",
-            nearest=f"{parameter}=Duration.minutes({nearest})",
-        )
+    if value is not None:
+        check_minutes(parameter, value, 0, MAX_BAKE_MINUTES, note=" (24 hours)")
 
 
 def _check_alarm_names(names: tuple[str, ...]) -> None:

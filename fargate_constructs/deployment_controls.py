@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from aws_cdk import aws_iam as iam
 
 from .doors import checked
-from .durations import DurationLike, describe, held, normalize_durations
+from .durations import DurationLike, check_minutes, held, normalize_durations
 from .errors import InvalidParameterError
 from .roles import ManagedPolicyRole
 
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 MAX_FAILED_TASKS = 200
 """The largest count threshold offered: ECS's own bounded threshold never exceeds 200."""
 
-MAX_HOOK_TIMEOUT = timedelta(minutes=20160)
+MAX_HOOK_MINUTES = 20160
 """``TimeoutConfiguration.TimeoutInMinutes``: 1 to 20160 (14 days)."""
 
 
@@ -250,15 +250,7 @@ def _stages(given: Sequence[LifecycleStage | str], *, pause: bool) -> tuple[Life
 
 
 def _check_timeout(value: timedelta) -> None:
-    minutes = value.total_seconds() / 60
-    if not 1 <= minutes <= MAX_HOOK_TIMEOUT.total_seconds() / 60 or minutes % 1:
-        nearest = min(max(round(minutes), 1), 20160)
-        raise InvalidParameterError(
-            "timeout",
-            describe(value),
-            "whole minutes from 1 to 20160 (14 days)",
-            nearest=f"timeout=Duration.minutes({nearest})",
-        )
+    check_minutes("timeout", value, 1, MAX_HOOK_MINUTES, note=" (14 days)")
 
 
 def _timeout_cfn(timeout: DurationLike, action: TimeoutAction) -> dict[str, Any]:

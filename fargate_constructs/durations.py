@@ -56,15 +56,28 @@ def describe(value: timedelta) -> str:
 
 def check_seconds(parameter: str, value: timedelta, low: int, high: int) -> None:
     """``value`` must be whole seconds from ``low`` to ``high``."""
-    seconds = value.total_seconds()
-    if not low <= seconds <= high or seconds % 1:
-        nearest = min(max(round(seconds), low), high)
+    _check_whole(parameter, value, low, high, unit="seconds", size=1)
+
+
+def check_minutes(parameter: str, value: timedelta, low: int, high: int, *, note: str = "") -> int:
+    """``value`` must be whole minutes from ``low`` to ``high`` (``note`` follows the range
+    in the message); returns the minutes."""
+    return _check_whole(parameter, value, low, high, unit="minutes", size=60, note=note)
+
+
+def _check_whole(
+    parameter: str, value: timedelta, low: int, high: int, *, unit: str, size: int, note: str = ""
+) -> int:
+    count = value.total_seconds() / size
+    if not low <= count <= high or count % 1:
+        nearest = min(max(round(count), low), high)
         raise InvalidParameterError(
             parameter,
             describe(value),
-            f"whole seconds from {low} to {high}",
-            nearest=f"{parameter}=Duration.seconds({nearest})",
+            f"whole {unit} from {low} to {high}{note}",
+            nearest=f"{parameter}=Duration.{unit}({nearest})",
         )
+    return int(count)
 
 
 def normalize_durations(value_object: object, *names: str) -> None:

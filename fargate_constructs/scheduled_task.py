@@ -17,8 +17,7 @@ from .cluster import NetworkedCluster
 from .compliance import SCHEDULER_DEAD_LETTER_QUEUE, acknowledge
 from .dashboard import ServiceDashboard, schedule_widgets
 from .doors import Nearest, checked, in_unit
-from .durations import DurationLike, as_timedelta, check_seconds, describe
-from .errors import InvalidParameterError
+from .durations import DurationLike, as_timedelta, check_minutes, check_seconds
 from .log_groups import create_key
 from .queues import create_dead_letter_queue
 from .roles import ManagedPolicyRole, account_service_principal
@@ -216,16 +215,7 @@ def _check_window(value: DurationLike | None) -> int | None:
     if value is None:
         return None
     window = as_timedelta("flexible_window", value, unit="minutes")
-    minutes = window.total_seconds() / 60
-    if not 1 <= minutes <= 1440 or not minutes.is_integer():
-        nearest = min(max(round(minutes), 1), 1440)
-        raise InvalidParameterError(
-            "flexible_window",
-            describe(window),
-            "whole minutes from 1 to 1440, or None to start on time",
-            nearest=f"flexible_window=Duration.minutes({nearest})",
-        )
-    return int(minutes)
+    return check_minutes("flexible_window", window, 1, 1440, note=", or None to start on time")
 
 
 def _strategy(

@@ -64,6 +64,23 @@ def load_example_app() -> ModuleType:
     return module
 
 
+def nginx_task(stack: Stack, network: Any, id: str, port: int | None = 8080) -> Any:
+    """A 0.25 vCPU / 0.5 GiB nginx task on ``network``'s log key, listening on ``port`` (None
+    for a worker)."""
+    from aws_cdk import aws_ecs as ecs
+
+    from fargate_constructs import FargateTaskWithRoles, TaskSize
+
+    return FargateTaskWithRoles(
+        stack,
+        id,
+        image=ecs.ContainerImage.from_registry(NGINX),
+        size=TaskSize(256, 512),
+        container_port=port,
+        log_key=network.log_key,
+    )
+
+
 def template_of(stack: Stack) -> dict[str, Any]:
     template: dict[str, Any] = Template.from_stack(stack).to_json()
     return template

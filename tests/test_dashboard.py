@@ -8,37 +8,23 @@ from typing import Any
 
 import pytest
 from aws_cdk import Stack
-from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Template
 
 from fargate_constructs import (
     BlueGreenDeployment,
     FargateService,
-    FargateTaskWithRoles,
     InvalidParameterError,
     LoadBalancer,
     NetworkedCluster,
     QueueWorker,
     ScheduledTask,
     ServiceDashboard,
-    TaskSize,
 )
 from fargate_constructs.dashboard import MAX_WIDGETS
 
-from .harness import CERT, NGINX, WAF, cfn_lint, make_app
+from .harness import CERT, WAF, cfn_lint, make_app, nginx_task
 
 TOKEN = "<token>"
-
-
-def _task(stack: Stack, net: NetworkedCluster, id: str, port: int | None = 8080) -> Any:
-    return FargateTaskWithRoles(
-        stack,
-        id,
-        image=ecs.ContainerImage.from_registry(NGINX),
-        size=TaskSize(256, 512),
-        container_port=port,
-        log_key=net.log_key,
-    )
 
 
 def dashboard_body(template: dict[str, Any]) -> dict[str, Any]:
@@ -63,28 +49,28 @@ class Synthesized:
             self.stack,
             "Web",
             cluster=net,
-            task=_task(self.stack, net, "WebTask"),
+            task=nginx_task(self.stack, net, "WebTask"),
             load_balancer=LoadBalancer(certificate_arn=CERT, web_acl_arn=WAF),
             deployment=BlueGreenDeployment(),
         )
         self.backend = FargateService(
-            self.stack, "Backend", cluster=net, task=_task(self.stack, net, "BackendTask")
+            self.stack, "Backend", cluster=net, task=nginx_task(self.stack, net, "BackendTask")
         )
         self.worker = QueueWorker(
-            self.stack, "Worker", cluster=net, task=_task(self.stack, net, "WorkerTask", None)
+            self.stack, "Worker", cluster=net, task=nginx_task(self.stack, net, "WorkerTask", None)
         )
         self.job = ScheduledTask(
             self.stack,
             "Nightly",
             cluster=net,
-            task=_task(self.stack, net, "JobTask", None),
+            task=nginx_task(self.stack, net, "JobTask", None),
             schedule="cron(0 2 * * ? *)",
         )
         FargateService(
             self.stack,
             "Unwatched",
             cluster=net,
-            task=_task(self.stack, net, "UnwatchedTask", None),
+            task=nginx_task(self.stack, net, "UnwatchedTask", None),
             dashboard=False,
         )
         self.template = Template.from_stack(self.stack).to_json()
@@ -232,7 +218,9 @@ def _resources(services: int) -> int:
     stack = Stack(app, "Count")
     net = NetworkedCluster(stack, "Net")
     for index in range(services):
-        FargateService(stack, f"Svc{index}", cluster=net, task=_task(stack, net, f"T{index}", None))
+        FargateService(
+            stack, f"Svc{index}", cluster=net, task=nginx_task(stack, net, f"T{index}", None)
+        )
     return len(Template.from_stack(stack).to_json()["Resources"])
 
 

@@ -33,7 +33,16 @@ from fargate_constructs import (
     TimeoutAction,
 )
 
-from .harness import CERT, NGINX, WAF, assert_explained, cfn_lint, make_app, nag_findings
+from .harness import (
+    CERT,
+    NGINX,
+    WAF,
+    assert_explained,
+    cfn_lint,
+    make_app,
+    nag_findings,
+    nginx_task,
+)
 
 
 class Synthesized:
@@ -54,22 +63,12 @@ class Synthesized:
             ),
         )
 
-        def task(id: str) -> FargateTaskWithRoles:
-            return FargateTaskWithRoles(
-                self.stack,
-                id,
-                image=ecs.ContainerImage.from_registry(NGINX),
-                size=TaskSize(256, 512),
-                container_port=8080,
-                log_key=net.log_key,
-            )
-
         self.services: dict[str, FargateService] = {}
         self.services["Rolling"] = FargateService(
             self.stack,
             "Rolling",
             cluster=net,
-            task=task("RollingTask"),
+            task=nginx_task(self.stack, net, "RollingTask"),
             load_balancer=edge.route(priority=10, path_patterns=["/rolling/*"]),
             deployment=RollingDeployment(
                 min_healthy_percent=50,
@@ -83,7 +82,7 @@ class Synthesized:
             self.stack,
             "BlueGreen",
             cluster=net,
-            task=task("BlueGreenTask"),
+            task=nginx_task(self.stack, net, "BlueGreenTask"),
             load_balancer=LoadBalancer(certificate_arn=CERT, web_acl_arn=WAF),
             deployment=BlueGreenDeployment(
                 test_listener_port=8443,
@@ -108,7 +107,7 @@ class Synthesized:
             self.stack,
             "Canary",
             cluster=net,
-            task=task("CanaryTask"),
+            task=nginx_task(self.stack, net, "CanaryTask"),
             load_balancer=edge.route(priority=20, path_patterns=["/canary/*"]),
             deployment=CanaryDeployment(
                 circuit_breaker=CircuitBreaker(failed_percent=50, bounded=False),
@@ -119,11 +118,7 @@ class Synthesized:
         self.json = self.template.to_json()
 
     def deployment_of(self, name: str) -> dict[str, Any]:
-        cfn = self.services[name].service.node.default_child
-        logical_id = self.stack.resolve(cfn.logical_id)  # type: ignore[union-attr]
-        config: dict[str, Any] = self.json["Resources"][logical_id]["Properties"][
-            "DeploymentConfiguration"
-        ]
+        config: dict[str, Any] = self.properties_of(name)["DeploymentConfiguration"]
         return config
 
     def properties_of(self, name: str) -> dict[str, Any]:

@@ -4,35 +4,19 @@ synthesizes, beside our own dashboard."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from aws_cdk import Stack
-from aws_cdk import aws_ecs as ecs
 from aws_cdk.assertions import Template
 from cdk_monitoring_constructs import MonitoringFacade
 
 from fargate_constructs import (
     FargateService,
-    FargateTaskWithRoles,
     LoadBalancer,
     NetworkedCluster,
     QueueWorker,
     ScheduledTask,
-    TaskSize,
 )
 
-from .harness import CERT, NGINX, WAF, make_app
-
-
-def _task(stack: Stack, net: NetworkedCluster, id: str, port: int | None = None) -> Any:
-    return FargateTaskWithRoles(
-        stack,
-        id,
-        image=ecs.ContainerImage.from_registry(NGINX),
-        size=TaskSize(256, 512),
-        container_port=port,
-        log_key=net.log_key,
-    )
+from .harness import CERT, WAF, make_app, nginx_task
 
 
 def test_monitoring_facade_over_our_constructs() -> None:
@@ -43,15 +27,15 @@ def test_monitoring_facade_over_our_constructs() -> None:
         stack,
         "Web",
         cluster=net,
-        task=_task(stack, net, "WebTask", 8080),
+        task=nginx_task(stack, net, "WebTask", 8080),
         load_balancer=LoadBalancer(certificate_arn=CERT, web_acl_arn=WAF),
     )
-    worker = QueueWorker(stack, "Worker", cluster=net, task=_task(stack, net, "WorkerTask"))
+    worker = QueueWorker(stack, "Worker", cluster=net, task=nginx_task(stack, net, "WorkerTask"))
     job = ScheduledTask(
         stack,
         "Nightly",
         cluster=net,
-        task=_task(stack, net, "JobTask"),
+        task=nginx_task(stack, net, "JobTask"),
         schedule="rate(1 day)",
     )
     assert web.load_balancer is not None
