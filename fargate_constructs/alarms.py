@@ -16,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from .compliance import ALARMS_WITHOUT_TOPIC, INFORMATIONAL_ALARMS_WITHOUT_TOPIC, acknowledge
+from .dashboard import alarm_arn
 from .doors import checked
 from .durations import as_timedelta, describe
 from .errors import InvalidParameterError
@@ -207,6 +208,11 @@ class ServiceAlarms(Construct):
 
     def name_of(self, kind: str) -> str:
         return f"{self._prefix}-{kind}"
+
+    def arn_of(self, kind: str) -> str:
+        """The ARN of the alarm of ``kind``, built from its literal name: a dashboard that
+        shows it then needs no reference to the alarm resource."""
+        return alarm_arn(self.name_of(kind))
 
     @property
     def all(self) -> list[cloudwatch.Alarm]:

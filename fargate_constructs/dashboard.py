@@ -72,6 +72,18 @@ def _region() -> str:
     return Aws.REGION
 
 
+@functools.cache
+def _partition_and_account() -> tuple[str, str]:
+    return Aws.PARTITION, Aws.ACCOUNT_ID
+
+
+def alarm_arn(name: str) -> str:
+    """The ARN of the alarm named ``name`` in the stack's account and region (pseudo
+    parameters, read once per process)."""
+    partition, account = _partition_and_account()
+    return f"arn:{partition}:cloudwatch:{_region()}:{account}:alarm:{name}"
+
+
 def _shorthand(rows: Sequence[MetricRow]) -> list[MetricRow]:
     """Rows as CloudWatch lets them be written: ``"."`` for a value the row above has in the
     same place (a load balancer's full name is a long expression; this keeps a 45-service

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 
 import jsii
+from aws_cdk import Fn
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
@@ -278,7 +279,7 @@ class FargateService(Construct):
         load_balancer = self.load_balancer
         widgets = (
             load_balancer_widgets(
-                [group.target_group_full_name for group in self._attached.target_groups],
+                [_full_name(group) for group in self._attached.target_groups],
                 load_balancer.load_balancer_full_name,
             )
             if self._attached.target_groups and load_balancer is not None
@@ -291,7 +292,7 @@ class FargateService(Construct):
             container_insights=self.cluster.container_insights,
         )
         if self.alarms is not None and self.alarms.rollback is not None:
-            widgets.append(alarm_status("Rollback alarm", [self.alarms.rollback.alarm_arn]))
+            widgets.append(alarm_status("Rollback alarm", [self.alarms.arn_of("Rollback")]))
         return widgets
 
     @checked
@@ -392,6 +393,13 @@ class FargateService(Construct):
     @property
     def target_group(self) -> elbv2.ApplicationTargetGroup | None:
         return self.attachment.target_group if self.attachment else None
+
+
+def _full_name(group: elbv2.ApplicationTargetGroup) -> str:
+    """``targetgroup/<name>/<id>``, the metrics' TargetGroup dimension, cut from the ARN: the
+    same value as the ``TargetGroupFullName`` attribute, which moto's CloudFormation cannot
+    resolve inside a dashboard body (the smoke deploy runs on moto)."""
+    return Fn.select(5, Fn.split(":", group.target_group_arn))
 
 
 def _check_scaling(

@@ -148,7 +148,10 @@ def test_web_service_section(synth: Synthesized) -> None:
     assert [row[-1]["stat"] for row in latency] == ["p50", "p50", "p99", "p99"]
     alarm = synth.section("Watched/Web")[-1]
     assert alarm["type"] == "alarm"
-    assert alarm["properties"]["alarms"] == [TOKEN]
+    # Built from the alarm's literal name: no reference to the alarm resource.
+    (arn,) = alarm["properties"]["alarms"]
+    assert arn.startswith("arn:<token>:cloudwatch:<token>:<token>:alarm:")
+    assert arn.endswith("-Rollback")
 
 
 def test_backend_service_section(synth: Synthesized) -> None:
