@@ -12,7 +12,9 @@ region are given as context:
 * FargateWorker: a QueueWorker (encrypted SQS queue with a dead-letter queue) on ARM64 and
   mostly FARGATE_SPOT that scales on backlog per task, down to zero;
 * FargateBatch: a ScheduledTask started nightly by EventBridge Scheduler, and on demand by a
-  launcher role granted with grant_run (the iam:PassRole path).
+  launcher role granted with grant_run (the iam:PassRole path);
+* FargateEks (only with ``-c eks=true``): a Fargate-only EKS cluster in the same network, one
+  profile for the ``shop`` namespace, pod logging, and one IRSA pod role.
 
 The service stacks import the platform's values through CloudFormation exports (strong
 references, see cdk.json and the README): deploy the platform first (``cdk deploy --all`` does),
@@ -26,6 +28,8 @@ Context (``cdk synth -c key=value``):
   restrict_default_security_group=false
                         skip the Lambda that empties the default security group (emulators)
   services=web,batch    only these service stacks (default: web,worker,batch)
+  eks=true              also the FargateEks stack
+  eks_admin_role_name   the role given cluster admin on the EKS cluster (default eks-admin)
   launcher_role_name    the role (e.g. your CI's) that may assume the report launcher role
                         (default ci-report-launcher)
   service_connect_namespace=
@@ -49,12 +53,15 @@ from fargate_constructs import (
     Capacity,
     CircuitBreaker,
     EarlySuccess,
+    EksFargateCluster,
     FargateConstructsError,
+    FargateProfile,
     FargateService,
     FargateTaskWithRoles,
     ManagedPolicyRole,
     ManagedWebAcl,
     NetworkedCluster,
+    PodSelector,
     QueueWorker,
     RevisionCleanup,
     RollingDeployment,
@@ -256,6 +263,29 @@ class BatchStack(Stack):
         self.task.grant_run(self.launcher, cluster=network, manage_tasks=True)
 
 
+class EksStack(Stack):
+    """Fargate on EKS beside the ECS services, in the same network: a Fargate-only cluster,
+    the ``shop`` namespace on Fargate, pod logs, and a pod role for ``shop/web``."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, platform: PlatformStack, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        admin = str(self.node.try_get_context("eks_admin_role_name") or "eks-admin")
+        self.kube = EksFargateCluster(
+            self,
+            "Kube",
+            cluster=platform.network,
+            profiles=[FargateProfile(name="shop", selectors=[PodSelector(namespace="shop")])],
+            admin_principal_arn=self.format_arn(
+                service="iam", region="", resource="role", resource_name=admin
+            ),
+            max_pods=10,
+        )
+        # What the shop's web pods may call in AWS is granted on this role.
+        self.web_role = self.kube.pod_role("shop", "web")
+
+
 def environment(app: App) -> Environment | None:
     account = app.node.try_get_context("account")
     region = app.node.try_get_context("region")
@@ -264,18 +294,22 @@ def environment(app: App) -> Environment | None:
     return Environment(account=account, region=region)
 
 
-SERVICE_STACKS: dict[str, tuple[str, type[WebStack | WorkerStack | BatchStack], str]] = {
+SERVICE_STACKS: dict[str, tuple[str, type[WebStack | WorkerStack | BatchStack | EksStack], str]] = {
     "web": ("FargateWeb", WebStack, "web"),
     "worker": ("FargateWorker", WorkerStack, "queue worker"),
     "batch": ("FargateBatch", BatchStack, "scheduled batch task"),
+    "eks": ("FargateEks", EksStack, "Fargate on EKS"),
 }
+DEFAULT_SERVICES = ("web", "worker", "batch")
 
 
 def build(app: App) -> dict[str, Stack]:
     """The platform stack and the service stacks named by the ``services`` context
-    (comma-separated, default all: ``web,worker,batch``)."""
+    (comma-separated, default ``web,worker,batch``), and ``FargateEks`` with ``eks=true``."""
     env = environment(app)
-    wanted = str(app.node.try_get_context("services") or ",".join(SERVICE_STACKS)).split(",")
+    wanted = str(app.node.try_get_context("services") or ",".join(DEFAULT_SERVICES)).split(",")
+    if _context_flag(app, "eks"):
+        wanted.append("eks")
     unknown = sorted(set(wanted) - set(SERVICE_STACKS))
     if unknown:
         raise SystemExit(f"error: unknown services {unknown}; known: {', '.join(SERVICE_STACKS)}")

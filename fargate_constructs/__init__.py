@@ -36,6 +36,8 @@ if TYPE_CHECKING:
         TimeoutAction,
     )
     from .domain import Domain
+    from .eks import EksFargateCluster, FargateProfile, PodSelector
+    from .eks_sizing import ContainerRequest, PodSize, pod_size
     from .load_balancer import LoadBalancer, Route, SharedLoadBalancer
     from .log_groups import limit_grants_to_aws_services
     from .network_load_balancer import (
@@ -101,6 +103,12 @@ _LAZY = {
     "Route": ".load_balancer",
     "SharedLoadBalancer": ".load_balancer",
     "TargetHealth": ".target_health",
+    "EksFargateCluster": ".eks",
+    "FargateProfile": ".eks",
+    "PodSelector": ".eks",
+    "ContainerRequest": ".eks_sizing",
+    "PodSize": ".eks_sizing",
+    "pod_size": ".eks_sizing",
     "FargateService": ".service",
     "ServiceDashboard": ".dashboard",
     "AlarmThresholds": ".alarms",
@@ -135,11 +143,14 @@ __all__ = [
     "ChecksFailedError",
     "CircuitBreaker",
     "Container",
+    "ContainerRequest",
     "Dependency",
     "Domain",
     "EarlySuccess",
     "EfsVolume",
+    "EksFargateCluster",
     "FargateConstructsError",
+    "FargateProfile",
     "FargateService",
     "FargateTaskWithRoles",
     "FireLens",
@@ -158,6 +169,8 @@ __all__ = [
     "NlbProtocol",
     "OperatingSystem",
     "PauseHook",
+    "PodSelector",
+    "PodSize",
     "Port",
     "ProtocolVersion",
     "PublishedTopic",
@@ -186,6 +199,7 @@ __all__ = [
     "account_service_principal",
     "check",
     "limit_grants_to_aws_services",
+    "pod_size",
     "synth",
 ]
 

@@ -438,6 +438,10 @@ class NetworkedCluster(Construct):
         if self.auto_endpoints and not self.has_nat_route:
             self.add_endpoints(*endpoints_needed(task))
 
+    def _register_demand(self, demand: TaskDemand) -> None:
+        """Count ``demand``'s IPs against the subnets (an EKS cluster's Fargate pods)."""
+        self._capacity_check.add(demand)
+
     def _service_connect_owner(self, dns_name: str) -> str | None:
         """The path of the service that serves ``dns_name`` in the namespace, if one does."""
         return self._service_connect_names.get(dns_name)

@@ -126,6 +126,27 @@ CUSTOM_RESOURCE_LAMBDA = Exemption(
     "once per deploy and calls only the EC2 API; in the VPC it would need a NAT route or an EC2 "
     "endpoint to reach it. restrict_default_security_group=False removes it.",
 )
+EKS_FARGATE_POD_EXECUTION_POLICY = Exemption(
+    rule_ids=(
+        f"{AWS_SOLUTIONS}-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+        "AmazonEKSFargatePodExecutionRolePolicy]",
+    ),
+    reason="Fargate's pod execution role pulls images with the AWS managed policy AWS keeps in "
+    "step with what Fargate needs (ECR reads; ecr:GetAuthorizationToken has no resource); "
+    "the role is trusted only for this cluster's Fargate profiles.",
+)
+EKS_CLUSTER_POLICY = Exemption(
+    rule_ids=(
+        f"{AWS_SOLUTIONS}-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonEKSClusterPolicy]",
+    ),
+    reason="The EKS cluster role holds the AWS managed policy AWS documents for it and keeps in "
+    "step with the control plane; it is trusted only by eks.amazonaws.com.",
+)
+EKS_IRSA_CONDITIONS = Exemption(
+    rule_ids=("cdk-validator-cfnguard::lambda_inside_vpc_check",),
+    reason="aws-cdk-lib's CfnJson provider turns the OIDC issuer (known at deploy) into the "
+    "IRSA trust policy's condition keys; CloudFormation cannot take an intrinsic as a key.",
+)
 CROSS_STACK_LOG_KEY = Exemption(
     rule_ids=("cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check",),
     reason="Encrypted with a customer managed KMS key of another stack (the platform's log key, "

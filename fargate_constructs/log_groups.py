@@ -88,9 +88,13 @@ def create_log_group(
     *,
     key: kms.IKey,
     retention: logs.RetentionDays,
+    name: str | None = None,
 ) -> logs.LogGroup:
-    """A log group encrypted with ``key`` that keeps events for ``retention``."""
-    log_group = logs.LogGroup(scope, id, encryption_key=key, retention=retention)
+    """A log group encrypted with ``key`` that keeps events for ``retention`` (named ``name``
+    where a service writes to a name of its choosing, e.g. EKS)."""
+    log_group = logs.LogGroup(
+        scope, id, encryption_key=key, retention=retention, log_group_name=name
+    )
     if stack_of(key) is not stack_of(scope):
         acknowledge(log_group, CROSS_STACK_LOG_KEY)
     return log_group

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from ..copilot import ManifestError, import_workspace
+from ..eks_sizing import KUBERNETES_OVERHEAD_MIB, ContainerRequest, pod_size
 from ..errors import FargateConstructsError
 from ..pricing import price_table
 from ..sizing import Architecture, TaskSize
@@ -62,6 +63,13 @@ def build_parser() -> argparse.ArgumentParser:
     sizes.add_argument("--memory-gib", type=_positive_float, required=True)
     sizes.add_argument("--arm", action="store_true", help="ARM64 (Graviton) prices")
     sizes.add_argument("--json", action="store_true")
+    sizes.add_argument(
+        "--eks",
+        action="store_true",
+        help="the size Fargate on EKS bills a pod with these requests for (and its waste)",
+    )
+    sizes.add_argument("--init-vcpu", type=_positive_float, help="largest init container (EKS)")
+    sizes.add_argument("--init-memory-gib", type=_positive_float, help="its memory (EKS)")
 
     copilot = commands.add_parser("copilot", help="migrate from AWS Copilot")
     copilot_commands = copilot.add_subparsers(
@@ -187,7 +195,53 @@ def _copilot_import(args: argparse.Namespace) -> int:
     return 2 if failed else 0
 
 
+def _eks_sizes(args: argparse.Namespace) -> int:
+    containers = [
+        ContainerRequest(name="pod", vcpu=args.vcpu, memory_mib=round(args.memory_gib * 1024))
+    ]
+    if args.init_vcpu is not None or args.init_memory_gib is not None:
+        containers.append(
+            ContainerRequest(
+                name="init",
+                vcpu=args.init_vcpu or args.vcpu,
+                memory_mib=round((args.init_memory_gib or args.memory_gib) * 1024),
+                init=True,
+            )
+        )
+    size = pod_size(containers)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "requested": {
+                        "vcpu": size.requested_vcpu,
+                        "memory_mib": size.requested_memory_mib,
+                    },
+                    "billed": {"cpu": size.cpu, "memory_mib": size.memory_mib},
+                    "wasted": {"vcpu": size.wasted_vcpu, "memory_mib": size.wasted_memory_mib},
+                    "monthly": round(size.monthly_price(), 2),
+                    "wasted_share": round(size.wasted_share(), 3),
+                },
+                indent=2,
+            )
+        )
+        return 0
+    print(
+        f"EKS bills a pod requesting {size.requested_vcpu:g} vCPU / "
+        f"{size.requested_memory_mib / 1024:g} GiB as {size} "
+        f"(requests + {KUBERNETES_OVERHEAD_MIB} MiB for the kubelet, kube-proxy and "
+        f"containerd, rounded up): {_money(size.monthly_price())} a month per pod"
+    )
+    print(
+        f"Not requested but paid for: {size.wasted_vcpu:g} vCPU and "
+        f"{size.wasted_memory_mib} MiB, {size.wasted_share():.0%} of the price"
+    )
+    return 0
+
+
 def _sizes(args: argparse.Namespace) -> int:
+    if args.eks:
+        return _eks_sizes(args)
     architecture = Architecture.ARM64 if args.arm else Architecture.X86_64
     fitting = sorted(
         (

@@ -4,7 +4,8 @@ Counted: Fargate services' tasks (vCPU and memory x tasks x the architecture's r
 storage; the Spot share as a range), NAT gateways, application and network load balancers and
 interface VPC endpoints, by the hour; and every monthly charge the library's resources carry:
 KMS keys, CloudWatch alarms (per metric, high-resolution ones higher), dashboards, WAF web ACLs
-and their rules, and, at the usage the price table states (``usage_assumptions``), WAF
+and their rules, EKS control planes (Fargate pods are not in a template: ``sizes --eks`` prices
+one), and, at the usage the price table states (``usage_assumptions``), WAF
 requests, Container Insights metrics and flow-log ingestion. Not counted: data processed (NAT,
 endpoints), load balancer capacity units, log ingestion by tasks, S3, KMS requests, and one-off
 tasks (their run time is not in a template). A month is the table's hours_per_month.
@@ -246,6 +247,16 @@ def charges(
                 f"Container Insights for {clusters} cluster(s) and {services} service(s), "
                 f"assuming {per_cluster} and {per_service} metrics each",
                 (clusters * per_cluster + services * per_service) * watch["custom_metric_month"],
+            )
+        )
+    eks_clusters = sum(1 for _ in stack.of_type("AWS::EKS::Cluster"))
+    if eks_clusters:
+        found.append(
+            Charge(
+                "eks",
+                f"{eks_clusters} EKS control plane(s), standard support (pods: see "
+                "`fargate-constructs sizes --eks`)",
+                eks_clusters * prices.raw["eks"]["control_plane_hour"] * prices.hours_per_month,
             )
         )
     flow_logs = [
