@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import CfnJson, CfnOutput, CfnResource, Fn, Names, Stack
 from aws_cdk import aws_ec2 as ec2
@@ -97,23 +97,19 @@ class PodSelector:
                 given=f"namespace={self.namespace!r}",
                 nearest=f"{MAX_LABELS} of them",
             )
+        rule = "at most 63 characters: letters, digits, '-', '_', '.', starting and ending with a "
         for key, value in self.labels.items():
-            name = key.rsplit("/", 1)[-1]
-            if len(name) > 63 or not _LABEL_NAME.match(name):
-                raise InvalidParameterError(
-                    "labels",
-                    key,
-                    "Kubernetes label names (at most 63 characters: letters, "
-                    "digits, '-', '_', '.', starting and ending with a letter or digit)",
-                )
-            if len(value) > 63 or not _LABEL_VALUE.match(value):
-                raise InvalidParameterError(
-                    "labels",
-                    value,
-                    "Kubernetes label values (at most 63 characters: letters, "
-                    "digits, '-', '_', '.', starting and ending with a letter or digit)",
-                    given=f"label {key!r}",
-                )
+            for what, text, pattern in (
+                ("names", key.rsplit("/", 1)[-1], _LABEL_NAME),
+                ("values", value, _LABEL_VALUE),
+            ):
+                if len(text) > 63 or not pattern.match(text):
+                    raise InvalidParameterError(
+                        "labels",
+                        text,
+                        f"Kubernetes label {what} ({rule}letter or digit)",
+                        given=f"label {key!r}",
+                    )
 
     def cfn(self) -> eks.CfnFargateProfile.SelectorProperty:
         return eks.CfnFargateProfile.SelectorProperty(
@@ -298,7 +294,7 @@ class EksFargateCluster(Construct):
             eks.AccessEntry(
                 self,
                 "Admin",
-                cluster=self.eks_cluster,
+                cluster=_as_icluster(self.eks_cluster),
                 principal=admin_principal_arn,
                 access_policies=[
                     eks.AccessPolicy.from_access_policy_name(
@@ -350,7 +346,7 @@ class EksFargateCluster(Construct):
         coredns = eks.Addon(
             self,
             "CoreDns",
-            cluster=self.eks_cluster,
+            cluster=_as_icluster(self.eks_cluster),
             addon_name="coredns",
             configuration_values={"computeType": "Fargate"},
         )
@@ -483,6 +479,11 @@ class EksFargateCluster(Construct):
             description=f"kubectl apply -f (JSON manifests for {self.cluster_name})",
             value=Fn.to_json_string({"apiVersion": "v1", "kind": "List", "items": manifests}),
         )
+
+
+def _as_icluster(cluster: eks.Cluster) -> eks.ICluster:
+    # aws-cdk-lib's stubs do not show Cluster as an ICluster (kubectl_provider_options).
+    return cast(eks.ICluster, cluster)
 
 
 def _camel(name: str) -> str:

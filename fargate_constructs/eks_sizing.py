@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from .doors import checked
 from .errors import InvalidParameterError
 from .pricing import price_table
-from .sizing import MEMORY_BY_CPU
+from .sizing import MEMORY_BY_CPU, CpuAndMemory
 
 KUBERNETES_OVERHEAD_MIB = 256
 """Memory EKS adds to every Fargate pod for the kubelet, kube-proxy and containerd."""
@@ -73,7 +73,7 @@ class ContainerRequest:
 
 @checked
 @dataclass(frozen=True, kw_only=True)
-class PodSize:
+class PodSize(CpuAndMemory):
     """The Fargate size EKS bills a pod for, and what it wastes."""
 
     requested_vcpu: float
@@ -83,14 +83,6 @@ class PodSize:
     """Billed CPU units (1024 per vCPU)."""
     memory_mib: int
     """Billed memory."""
-
-    @property
-    def vcpu(self) -> float:
-        return self.cpu / 1024
-
-    @property
-    def memory_gib(self) -> float:
-        return self.memory_mib / 1024
 
     @property
     def wasted_vcpu(self) -> float:

@@ -96,9 +96,24 @@ def _nearest_combination(
     return near_cpu, _nearest(MEMORY_BY_CPU[near_cpu], memory_mib)
 
 
+class CpuAndMemory:
+    """``cpu`` units and ``memory_mib`` read as vCPU and GiB (a task's or a pod's size)."""
+
+    cpu: int
+    memory_mib: int
+
+    @property
+    def vcpu(self) -> float:
+        return self.cpu / 1024
+
+    @property
+    def memory_gib(self) -> float:
+        return self.memory_mib / 1024
+
+
 @checked
 @dataclass(frozen=True)
-class TaskSize:
+class TaskSize(CpuAndMemory):
     """A Fargate task size that Fargate accepts; anything else raises on construction.
 
     :param cpu: CPU units (1024 = 1 vCPU): 256, 512, 1024, 2048, 4096, 8192 or 16384.
@@ -203,14 +218,6 @@ class TaskSize:
                 f"{DEFAULT_EPHEMERAL_STORAGE_GIB + 1} to {MAX_EPHEMERAL_STORAGE_GIB} GiB",
                 nearest=f"ephemeral_storage_gib={nearest}",
             )
-
-    @property
-    def vcpu(self) -> float:
-        return self.cpu / 1024
-
-    @property
-    def memory_gib(self) -> float:
-        return self.memory_mib / 1024
 
     @property
     def has_default_storage(self) -> bool:

@@ -114,6 +114,23 @@ def test_control_tower_proactive_controls_pass(tmp_path: Path) -> None:
     assert findings == []
 
 
+def test_the_eks_variant_passes_control_tower_the_packs_and_lint(tmp_path: Path) -> None:
+    """`-c eks=true` adds FargateEks: Control Tower's controls, the four cdk-nag packs and
+    cfn-lint, as for the ECS stacks."""
+    example = load_example_app()
+
+    def build(app: App) -> None:
+        app.node.set_context("eks", "true")
+        example.build(app)
+
+    assert control_tower_findings(build, outdir=tmp_path) == []
+    stacks = example.build(make_app(eks="true"))
+    eks = stacks["FargateEks"]
+    assert [str(f) for f in nag_findings(eks)] == []
+    assert [str(f) for f in cfn_lint(Template.from_stack(eks).to_json())] == []
+    assert "FargateEks" not in example.build(make_app())
+
+
 def test_control_tower_findings_are_reported(tmp_path: Path) -> None:
     """The harness sees a finding (so the test above is not vacuous)."""
 

@@ -340,3 +340,29 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     _, stderr = process.communicate(timeout=60)
     assert "Traceback" not in stderr
     assert process.returncode == 0
+
+
+def test_sizes_command_for_eks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sizes", "--eks", "--vcpu", "1", "--memory-gib", "8"]) == 0
+    out = capsys.readouterr().out
+    # 2 x 0.04048 + 9 x 0.004445 = 0.120965 per hour x 730 = $88.30
+    assert "EKS bills a pod requesting 1 vCPU / 8 GiB as 2 vCPU / 9 GiB" in out
+    assert "$88.30 a month per pod" in out
+    assert "Not requested but paid for: 1 vCPU and 1024 MiB" in out
+    assert main(["sizes", "--eks", "--vcpu", "0.25", "--memory-gib", "0.5", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["billed"] == {"cpu": 256, "memory_mib": 1024}
+    assert data["wasted"] == {"vcpu": 0.0, "memory_mib": 512}
+    assert main(["sizes", "--eks", "--vcpu", "17", "--memory-gib", "1"]) == 2
+
+
+def test_cost_prices_the_eks_control_plane(tmp_path: Path) -> None:
+    from tests.harness import load_example_app, make_app
+
+    app = make_app(outdir=str(tmp_path), eks="true")
+    load_example_app().build(app)
+    app.synth()
+    costs = {stack.name: stack_cost(stack) for stack in read_assembly(tmp_path)}
+    charges = {charge.kind: charge for charge in costs["FargateEks"].charges}
+    assert charges["eks"].monthly == pytest.approx(0.10 * 730)
+    assert "sizes --eks" in charges["eks"].what

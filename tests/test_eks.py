@@ -291,6 +291,14 @@ def _cluster(**props: Any) -> Any:
             ["at most 5 labels per selector"],
         ),
         (
+            lambda: PodSelector(namespace="shop", labels={"-app": "web"}),
+            ["labels='-app'", "Kubernetes label names", "for label '-app'"],
+        ),
+        (
+            lambda: PodSelector(namespace="shop", labels={"app": "web site"}),
+            ["labels='web site'", "Kubernetes label values", "for label 'app'"],
+        ),
+        (
             lambda: FargateProfile(name="my profile", selectors=[PodSelector(namespace="a")]),
             ["name='my profile'", "nearest valid: 'my-profile'"],
         ),
