@@ -142,6 +142,11 @@ EKS_CLUSTER_POLICY = Exemption(
     reason="The EKS cluster role holds the AWS managed policy AWS documents for it and keeps in "
     "step with the control plane; it is trusted only by eks.amazonaws.com.",
 )
+EKS_PUBLIC_ENDPOINT = Exemption(
+    rule_ids=(f"{AWS_SOLUTIONS}-EKS1",),
+    reason="The Kubernetes API endpoint is public because public_access_cidrs was given, and "
+    "only those CIDR blocks reach it (0.0.0.0/0 is refused at synth).",
+)
 EKS_IRSA_CONDITIONS = Exemption(
     rule_ids=("cdk-validator-cfnguard::lambda_inside_vpc_check",),
     reason="aws-cdk-lib's CfnJson provider turns the OIDC issuer (known at deploy) into the "

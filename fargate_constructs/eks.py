@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from aws_cdk import CfnJson, CfnOutput, CfnResource, Fn, Names, Stack
+from aws_cdk import Annotations, CfnJson, CfnOutput, CfnResource, Fn, Names, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_eks_v2 as eks
 from aws_cdk import aws_iam as iam
@@ -28,6 +28,7 @@ from .compliance import (
     EKS_CLUSTER_POLICY,
     EKS_FARGATE_POD_EXECUTION_POLICY,
     EKS_IRSA_CONDITIONS,
+    EKS_PUBLIC_ENDPOINT,
     REDUNDANT_DEPENDS_ON,
     acknowledge,
     ignore_lint_check,
@@ -290,6 +291,16 @@ class EksFargateCluster(Construct):
         # aws-cdk-lib makes the cluster depend on the whole VPC, its subnets included.
         ignore_lint_check(cfn_cluster, "W3005", REDUNDANT_DEPENDS_ON)
         acknowledge(self.eks_cluster.role, EKS_CLUSTER_POLICY)
+        if public_access_cidrs:
+            acknowledge(cfn_cluster, EKS_PUBLIC_ENDPOINT)
+            # Not acknowledged for Control Tower: an organization that enforces CT.EKS.PR.1
+            # refuses this cluster at deploy whatever this stack says.
+            Annotations.of(self).add_warning_v2(
+                "fargate-constructs:eksPublicEndpoint",
+                "the Kubernetes API endpoint is public (for public_access_cidrs only); AWS "
+                "Control Tower's CT.EKS.PR.1 refuses a public endpoint where an organization "
+                "enforces it. Leave public_access_cidrs empty to reach it from inside the VPC.",
+            )
         if admin_principal_arn is not None:
             eks.AccessEntry(
                 self,

@@ -12,7 +12,12 @@ import pytest
 
 from fargate_constructs.cli import main
 from fargate_constructs.cli.cloud_assembly import StackTemplate, read_assembly
-from fargate_constructs.cli.cost import has_container_insights, lambda_cost, stack_cost
+from fargate_constructs.cli.cost import (
+    add_eks_pods,
+    has_container_insights,
+    lambda_cost,
+    stack_cost,
+)
 from fargate_constructs.cli.diagram import mermaid
 
 from .conftest import ExampleApp
@@ -366,3 +371,10 @@ def test_cost_prices_the_eks_control_plane(tmp_path: Path) -> None:
     charges = {charge.kind: charge for charge in costs["FargateEks"].charges}
     assert charges["eks"].monthly == pytest.approx(0.10 * 730)
     assert "sizes --eks" in charges["eks"].what
+    costs_list = list(costs.values())
+    add_eks_pods(costs_list, 2, 0.25, 0.5)
+    (pods,) = [c for c in costs["FargateEks"].charges if c.kind == "eks_pods"]
+    # 0.5 GiB + 256 MiB -> 1 GiB: 0.25 x 0.04048 + 1 x 0.004445 = 0.014565/h x 730 x 2 pods
+    assert pods.monthly == pytest.approx(2 * 0.014565 * 730)
+    assert "billed as 0.25 vCPU / 1 GiB each" in pods.what
+    assert not [c for c in costs["FargateWeb"].charges if c.kind == "eks_pods"]

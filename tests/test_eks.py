@@ -21,7 +21,7 @@ from fargate_constructs import (
     check,
 )
 
-from .harness import assert_explained, cfn_lint, make_app, nag_findings
+from .harness import assert_explained, cfn_lint, make_app, nag_findings, synth_warnings
 
 ADMIN = "arn:aws:iam::123456789012:role/PlatformAdmin"
 
@@ -235,6 +235,25 @@ def test_no_unacknowledged_nag_findings(synth: Synthesized) -> None:
 
 def test_cfn_lint_is_clean(synth: Synthesized) -> None:
     assert [str(f) for f in cfn_lint(synth.json)] == []
+
+
+def test_a_public_endpoint_for_given_cidrs_only_and_a_warning() -> None:
+    app = make_app()
+    stack = Stack(app, "Public")
+    EksFargateCluster(
+        stack,
+        "Eks",
+        cluster=NetworkedCluster(stack, "Net"),
+        public_access_cidrs=["203.0.113.0/24"],
+    )
+    (cluster,) = Template.from_stack(stack).find_resources("AWS::EKS::Cluster").values()
+    vpc_config = cluster["Properties"]["ResourcesVpcConfig"]
+    assert vpc_config["EndpointPublicAccess"] is True
+    assert vpc_config["PublicAccessCidrs"] == ["203.0.113.0/24"]
+    assert vpc_config["EndpointPrivateAccess"] is True
+    assert [str(f) for f in nag_findings(stack)] == []  # AwsSolutions-EKS1 acknowledged
+    warnings = synth_warnings(app)
+    assert any("CT.EKS.PR.1" in warning for warning in warnings), warnings
 
 
 def test_with_a_kubectl_layer_the_manifests_are_applied() -> None:

@@ -20,7 +20,7 @@ from ..errors import FargateConstructsError
 from ..pricing import price_table
 from ..sizing import Architecture, TaskSize
 from .cloud_assembly import AssemblyError, read_assembly
-from .cost import has_container_insights, lambda_cost, stack_cost
+from .cost import add_eks_pods, has_container_insights, lambda_cost, stack_cost
 from .diagram import mermaid
 
 
@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--lambda-duration-ms", type=_positive_float, help="average duration")
     cost.add_argument("--lambda-memory-mb", type=_positive_int, default=1024)
     cost.add_argument("--lambda-arm", action="store_true", help="price Lambda on ARM64")
+    cost.add_argument(
+        "--eks-pods", type=_positive_int, help="Fargate pods per EKS cluster, to price them"
+    )
+    cost.add_argument("--eks-pod-vcpu", type=_positive_float, default=0.25, help="their requests")
+    cost.add_argument("--eks-pod-memory-gib", type=_positive_float, default=0.5)
 
     diagram = commands.add_parser("diagram", help="a Mermaid graph of a cdk.out")
     diagram.add_argument("cdk_out", nargs="?", default="cdk.out", type=Path)
@@ -116,6 +121,8 @@ def _cost(args: argparse.Namespace) -> int:
     stacks = read_assembly(args.cdk_out)
     insights = has_container_insights(stacks)
     costs = [stack_cost(stack, prices, container_insights=insights) for stack in stacks]
+    if args.eks_pods is not None:
+        add_eks_pods(costs, args.eks_pods, args.eks_pod_vcpu, args.eks_pod_memory_gib)
     comparison = None
     if args.lambda_requests is not None:
         comparison = lambda_cost(

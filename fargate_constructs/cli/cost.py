@@ -16,6 +16,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..eks_sizing import ContainerRequest, pod_size
 from ..pricing import PriceTable, price_table
 from .cloud_assembly import StackTemplate, mentions, ref_id
 
@@ -274,6 +275,22 @@ def charges(
             )
         )
     return found
+
+
+def add_eks_pods(costs: list[StackCost], pods: int, vcpu: float, memory_gib: float) -> None:
+    """Price ``pods`` Fargate pods requesting ``vcpu`` / ``memory_gib`` in every stack with an
+    EKS cluster (Kubernetes workloads are not in a template, so their count is given)."""
+    size = pod_size([ContainerRequest(vcpu=vcpu, memory_mib=round(memory_gib * 1024))])
+    for cost in costs:
+        if any(charge.kind == "eks" for charge in cost.charges):
+            cost.charges.append(
+                Charge(
+                    "eks_pods",
+                    f"{pods} Fargate pod(s) requesting {vcpu:g} vCPU / {memory_gib:g} GiB, "
+                    f"billed as {size} each",
+                    pods * size.monthly_price(),
+                )
+            )
 
 
 def _spot_share(strategy: list[dict[str, Any]], tasks: int) -> float:
