@@ -139,7 +139,8 @@ class NetworkedCluster(Construct):
         tasks need (task start plus what their roles call), added as services are placed.
         Without a NAT route, the reachability check fails synth for a task calling an API
         that has no endpoint.
-    :param container_insights: turn on Container Insights for the cluster (default True).
+    :param container_insights: turn on Container Insights for the cluster (default True); for
+        an adopted ``ecs_cluster``, whether it has it on (default False).
     :param flow_logs: send the VPC's flow logs (all traffic) to an encrypted log group
         (default True).
     :param log_retention: retention of the flow log group (default one year).
@@ -148,6 +149,17 @@ class NetworkedCluster(Construct):
         group (default True), through aws-cdk-lib's Lambda-backed custom resource. Turn off
         only where that Lambda cannot run (an emulator without containers) or an
         organization policy already does it.
+    :param ecs_cluster: adopt an existing ECS cluster (and its VPC) instead of creating one,
+        e.g. the cluster an ``ecs_patterns`` app already runs (``service.cluster``) or
+        ``ecs.Cluster.from_cluster_attributes(...)`` with its ``vpc``. Its running services are
+        untouched. The library associates FARGATE and FARGATE_SPOT with it (an
+        ``AWS::ECS::ClusterCapacityProviderAssociations``; if another stack already manages
+        that cluster's capacity providers, the two would fight: keep one). ``max_azs``,
+        ``nat_gateways``, ``cidr``, ``flow_logs`` and ``cluster_name`` then do not apply;
+        ``container_insights`` says whether the adopted cluster records Container Insights
+        (default for an adopted cluster: False, which is what the library can rely on).
+        Service Connect needs a cluster made in this app (``ecs.Cluster``), whose default
+        namespace the library can add.
     :param service_connect_namespace: create a Cloud Map namespace of this name (e.g.
         ``"prod.internal"``) for Service Connect, the cluster's default (default: none;
         services with ``service_connect=`` or ``connects_to=`` need one). An HTTP namespace:
@@ -158,8 +170,8 @@ class NetworkedCluster(Construct):
     def _door_nearest(cls, value: object) -> str | None:
         if type(value).__name__ == "Cluster":
             return (
-                "NetworkedCluster(self, 'Network') (it makes the VPC, the ECS cluster and its "
-                "capacity providers; to keep an existing VPC: vpc=existing_vpc)"
+                "NetworkedCluster(self, 'Network', ecs_cluster=existing_cluster) (it adopts the "
+                "cluster and its VPC and adds the capacity providers)"
             )
         return "NetworkedCluster(self, 'Network')"
 
@@ -173,15 +185,18 @@ class NetworkedCluster(Construct):
         cidr: str = DEFAULT_CIDR,
         vpc: ec2.IVpc | None = None,
         vpc_endpoints: bool | None = None,
-        container_insights: bool = True,
+        container_insights: bool | None = None,
         flow_logs: bool = True,
         log_retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
         cluster_name: str | None = None,
         restrict_default_security_group: bool = True,
         service_connect_namespace: str | None = None,
         endpoints: Sequence[str] | str = (),
+        ecs_cluster: ecs.ICluster | None = None,
     ) -> None:
         # Validate everything before creating any resource.
+        if ecs_cluster is not None:
+            vpc = _check_adopted_cluster(ecs_cluster, vpc, cluster_name, service_connect_namespace)
         if cluster_name is not None:
             check_ecs_name("cluster_name", cluster_name)
         if service_connect_namespace is not None:
@@ -241,7 +256,10 @@ class NetworkedCluster(Construct):
             self.vpc = vpc
 
         self._vpc_cidr = cidr if vpc is None else None
-        self.container_insights = container_insights
+        # An adopted cluster's setting is unknown here: by default, do not rely on it.
+        self.container_insights = (
+            (ecs_cluster is None) if container_insights is None else container_insights
+        )
         self._reserved_ips: list[tuple[int, str]] = []
         self.task_subnets = ec2.SubnetSelection(subnet_type=task_subnet_type)
         """The subnets (slots) the cluster's tasks are placed in."""
@@ -256,20 +274,25 @@ class NetworkedCluster(Construct):
             self.add_endpoints(*TASK_START_ENDPOINTS)
         self.add_endpoints(*extra_endpoints)
 
-        self.cluster = ecs.Cluster(
-            self,
-            "Cluster",
-            vpc=self.vpc,
-            cluster_name=cluster_name,
-            container_insights_v2=(
-                ecs.ContainerInsights.ENABLED
-                if container_insights
-                else ecs.ContainerInsights.DISABLED
-            ),
-        )
+        self.cluster: ecs.ICluster
+        if ecs_cluster is not None:
+            self.cluster = ecs_cluster
+        else:
+            self.cluster = ecs.Cluster(
+                self,
+                "Cluster",
+                vpc=self.vpc,
+                cluster_name=cluster_name,
+                container_insights_v2=(
+                    ecs.ContainerInsights.ENABLED
+                    if self.container_insights
+                    else ecs.ContainerInsights.DISABLED
+                ),
+            )
         self.namespace: servicediscovery.INamespace | None = None
         """The Cloud Map namespace of Service Connect (with ``service_connect_namespace``)."""
         if service_connect_namespace is not None:
+            assert isinstance(self.cluster, ecs.Cluster)
             self.namespace = self.cluster.add_default_cloud_map_namespace(
                 name=service_connect_namespace,
                 type=servicediscovery.NamespaceType.HTTP,
@@ -524,6 +547,43 @@ def _check_endpoints_with_nat(vpc_endpoints: bool | None, nat_gateways: int) -> 
             hint="Tasks in isolated subnets cannot reach ECR or CloudWatch Logs without the "
             "endpoints, so they would never start",
         )
+
+
+def _check_adopted_cluster(
+    ecs_cluster: ecs.ICluster,
+    vpc: ec2.IVpc | None,
+    cluster_name: str | None,
+    service_connect_namespace: str | None,
+) -> ec2.IVpc:
+    """The adopted cluster's VPC, after the settings that cannot go with adoption."""
+    path = ecs_cluster.node.path
+    if cluster_name is not None:
+        raise InvalidParameterError(
+            "cluster_name",
+            cluster_name,
+            "None with ecs_cluster= (the adopted cluster keeps its name)",
+            given=f"ecs_cluster={path}",
+            nearest="cluster_name=None",
+        )
+    if vpc is not None and vpc.node.path != ecs_cluster.vpc.node.path:
+        raise InvalidParameterError(
+            "vpc",
+            vpc.node.path,
+            f"None or the adopted cluster's own VPC ({ecs_cluster.vpc.node.path}): tasks run "
+            "in the cluster's VPC",
+            given=f"ecs_cluster={path}",
+            nearest="vpc=None",
+        )
+    if service_connect_namespace is not None and not isinstance(ecs_cluster, ecs.Cluster):
+        raise InvalidParameterError(
+            "service_connect_namespace",
+            service_connect_namespace,
+            "None for an imported cluster: the library adds a Service Connect namespace only "
+            "to a cluster made in this app (ecs.Cluster)",
+            given=f"ecs_cluster={path} (imported)",
+            nearest="service_connect_namespace=None",
+        )
+    return ecs_cluster.vpc
 
 
 def _adopted_task_subnet_type(vpc: ec2.IVpc) -> ec2.SubnetType:

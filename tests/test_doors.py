@@ -171,7 +171,7 @@ def test_an_ecs_cluster_is_not_a_networked_cluster(
     cluster = ecs.Cluster(stack, "Plain")
     assert_explained(
         lambda: FargateService(stack, "OnPlain", cluster=cluster, task=task),  # type: ignore[arg-type]
-        ["cluster='Cluster(...)'", "a NetworkedCluster", "vpc=existing_vpc"],
+        ["cluster='Cluster(...)'", "a NetworkedCluster", "ecs_cluster=existing_cluster"],
     )
 
 
