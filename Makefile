@@ -64,6 +64,9 @@ check: synth
 	# The Copilot import's richest fixture, synthesized by the pinned CLI as a user would.
 	rm -rf build/copilot-shop
 	fargate-constructs copilot import tests/fixtures/copilot/shop --out build/copilot-shop
+	# The generated app is code a user keeps: it passes ruff and mypy --strict as it is.
+	ruff check --no-cache build/copilot-shop/app.py
+	mypy --strict --no-incremental build/copilot-shop/app.py
 	cd build/copilot-shop && cdk synth --quiet --no-notices
 	cfn-lint --regions us-east-1 eu-west-1 -- build/copilot-shop/cdk.out/*.template.json
 

@@ -389,6 +389,7 @@ def test_copilots_older_target_container_spelling(tmp_path: Path) -> None:
 
 
 def test_shell_variables_are_read_from_the_deploying_environment(tmp_path: Path) -> None:
+    from fargate_constructs.copilot.codegen import SHELL_VARIABLE
     from fargate_constructs.copilot.mapper import py
 
     plan = _plan(
@@ -397,13 +398,41 @@ def test_shell_variables_are_read_from_the_deploying_environment(tmp_path: Path)
         + "variables:\n  TAG: ${IMAGE_TAG}\n  URL: https://${DOMAIN}/{x}/${COPILOT_ENVIRONMENT_NAME}\n",
     )
     environment = plan.task["environment"]
-    assert py(environment["TAG"]) == "os.environ['IMAGE_TAG']"
-    scope = {"os": __import__("os"), "environment": "test"}
+    assert py(environment["TAG"]) == "shell_variable('IMAGE_TAG', 'variables.TAG')"
+    namespace: dict[str, object] = {"os": __import__("os")}
+    exec(SHELL_VARIABLE, namespace)
+    scope = {**namespace, "environment": "test"}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("IMAGE_TAG", "v7")
         patch.setenv("DOMAIN", "shop.example.com")
         assert eval(py(environment["TAG"]), scope) == "v7"
         assert eval(py(environment["URL"]), scope) == "https://shop.example.com/{x}/test"
+        patch.delenv("DOMAIN")
+        # One line naming the variable and the manifest key, not a bare KeyError.
+        with pytest.raises(SystemExit) as stopped:
+            eval(py(environment["URL"]), scope)
+        assert str(stopped.value) == (
+            "error: set DOMAIN in the shell that runs cdk: the Copilot manifest's "
+            "variables.URL reads ${DOMAIN}"
+        )
+
+
+def test_import_leaves_no_cache_and_no_unreleased_requirement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace = _workspace(tmp_path, web=WEB_HEAD)
+    monkeypatch.chdir(tmp_path)
+    import_workspace(workspace, tmp_path / "out")
+    assert not (tmp_path / ".ruff_cache").exists()
+    assert not (tmp_path / "out" / ".ruff_cache").exists()
+    requirements = (tmp_path / "out" / "requirements.txt").read_text()
+    assert [
+        line
+        for line in requirements.splitlines()
+        if "fargate-constructs" in line and not line.startswith("#")
+    ] == []
+    source = (tmp_path / "out" / "app.py").read_text()
+    assert "{INDENT}" not in source
 
 
 def test_service_connect_calls_both_ways_keep_one_and_report_the_other(

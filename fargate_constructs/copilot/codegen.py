@@ -19,6 +19,7 @@ from .mapper import UNSUPPORTED, MappingError, Note, ServicePlan, py
 from .mapping import map_service
 
 INDENT = "    "
+MAX_LINE = 100
 
 
 @dataclass
@@ -100,15 +101,50 @@ def write(workspace: Workspace, out: Path) -> ImportResult:
     return ImportResult(app, environments, results, workspace.errors, files)
 
 
+SHELL_VARIABLE = '''
+
+
+def shell_variable(name: str, manifest_key: str) -> str:
+    """A variable the Copilot manifest read from the deploying shell (``${NAME}``)."""
+    value = os.environ.get(name)
+    if value is None:
+        raise SystemExit(
+            f"error: set {name} in the shell that runs cdk: the Copilot manifest's "
+            f"{manifest_key} reads ${{{name}}}"
+        )
+    return value'''
+
+
+def _import_order(name: str) -> tuple[int, str]:
+    """isort's (and ruff's) order of imported names: CONSTANTS, Classes, functions, each
+    case-insensitively."""
+    kind = 0 if name.isupper() else 1 if name[:1].isupper() else 2
+    return kind, name.lower()
+
+
 def _format(path: Path) -> None:
-    """Reflow long lines with ruff when it is installed (the code is valid either way)."""
+    """Reflow long lines with ruff when it is installed (the code is valid either way); a line
+    still too long holds one literal (an ARN) and says so to linters."""
     ruff = shutil.which("ruff")
     if ruff:
         subprocess.run(
-            [ruff, "format", "--quiet", "--line-length", "100", str(path)],
+            # No cache: nothing is left in the user's current directory.
+            [ruff, "format", "--quiet", "--no-cache", "--line-length", "100", str(path)],
             check=False,
             capture_output=True,
         )
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join(_mark_long_literal(line) for line in lines) + "\n")
+
+
+def _mark_long_literal(line: str) -> str:
+    """A line of one string literal (an ARN as a dict value or argument) that no formatter
+    can shorten, marked for linters; any other line is left as it is."""
+    stripped = line.strip()
+    literal = stripped.startswith(('"', "'")) and stripped.endswith((",", '"', "'"))
+    if len(line) > MAX_LINE and literal and "# noqa" not in line:
+        return f"{line}  # noqa: E501"
+    return line
 
 
 def _write(path: Path, text: str) -> Path:
@@ -225,7 +261,7 @@ class AppWriter:
         imports = [f"from aws_cdk import {', '.join(sorted(self.core))}"]
         for module in sorted(self.modules):
             imports.append(f"from aws_cdk import aws_{module} as {module}")
-        names = "".join(f"{INDENT}{name},\n" for name in sorted(self.names))
+        names = "".join(f"{INDENT}{name},\n" for name in sorted(self.names, key=_import_order))
         return (
             "#!/usr/bin/env python3\n"
             f'"""{self.app} on fargate-constructs: converted from its AWS Copilot workspace by\n'
@@ -243,6 +279,7 @@ class AppWriter:
             + f"APP = {self.app!r}\n"
             + f"NAMESPACE = {_namespace(self.app)!r}  # Service Connect: <environment>.NAMESPACE\n"
             + f"ENVIRONMENTS = {self.environments!r}"
+            + (SHELL_VARIABLE if "os" in self.stdlib else "")
         )
 
     def platform(self) -> str:
@@ -253,7 +290,7 @@ class AppWriter:
             "class Platform(Stack):",
             f'{INDENT}"""One Copilot environment: network and cluster'
             + (", Service Connect namespace" if connect else "")
-            + (",\n{INDENT}shared load balancer" if web else "")
+            + (f",\n{INDENT}shared load balancer" if web else "")
             + '."""',
             "",
             f"{INDENT}def __init__(",
@@ -521,7 +558,7 @@ class AppWriter:
 
     def _modules_of(self, value: Any) -> None:
         text = py(value)
-        if "os.environ" in text:
+        if "shell_variable(" in text:
             self.stdlib.add("os")
         for module in ("logs", "secretsmanager", "ssm", "ecs", "ecr"):
             if f"{module}." in text:
@@ -569,7 +606,16 @@ def _cdk_json() -> str:
 
 
 def _requirements() -> str:
-    return "fargate-constructs[node]>=0.5\naws-cdk-lib>=2.275.0,<3\nconstructs>=10,<11\n"
+    # fargate-constructs is not on the package index yet: asking it for the name would fail,
+    # or install someone else's package if the name is ever taken.
+    return (
+        "# fargate-constructs is not on the package index yet. Install its wheel first:\n"
+        "#   git clone <fargate-constructs repository> && cd fargate-constructs\n"
+        "#   python -m pip install build && python -m build --wheel\n"
+        "#   pip install 'dist/fargate_constructs-<version>-py3-none-any.whl[node]'\n"
+        "# then: pip install -r requirements.txt\n"
+        "aws-cdk-lib>=2.275.0,<3\nconstructs>=10,<11\n"
+    )
 
 
 def migration_report(

@@ -212,14 +212,16 @@ def count_range(value: Any, mapper: Mapper) -> tuple[int, int, int | None]:
 VARIABLE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 
 
-def interpolate(node: Any, known: dict[str, str]) -> Any:
+def interpolate(node: Any, known: dict[str, str], path: tuple[str, ...] = ()) -> Any:
     """Copilot's ``${VAR}``: the application and service names become their values, the
     environment name the generated code's ``environment``, and any other variable is read from
-    the deploying shell's environment, as Copilot did (``os.environ[...]``)."""
+    the deploying shell's environment, as Copilot did, through the generated app's
+    ``shell_variable(name, manifest_key)``, which stops with one line naming both when the
+    variable is not set."""
     if isinstance(node, dict):
-        return {key: interpolate(value, known) for key, value in node.items()}
+        return {key: interpolate(value, known, (*path, str(key))) for key, value in node.items()}
     if isinstance(node, list):
-        return [interpolate(item, known) for item in node]
+        return [interpolate(item, known, (*path, str(index))) for index, item in enumerate(node)]
     if not isinstance(node, str) or "${" not in node:
         return node
     text = VARIABLE.sub(lambda m: known.get(m.group(1), m.group(0)), node)
@@ -233,7 +235,7 @@ def interpolate(node: Any, known: dict[str, str]) -> Any:
         if name == "COPILOT_ENVIRONMENT_NAME":
             expression = "environment"
         else:
-            expression = f"os.environ[{name!r}]"
+            expression = f"shell_variable({name!r}, {'.'.join(path)!r})"
         if len(matches) == 1 and text == match.group(0):
             return Code(expression)
         parts.append(text[position : match.start()].replace("{", "{{").replace("}", "}}"))
