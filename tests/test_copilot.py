@@ -133,6 +133,30 @@ def test_environment_manifests_shape_the_platform(imported: Imported) -> None:
     assert imported.resources("shop-prod", "AWS::WAFv2::WebACL")
 
 
+def test_http_settings_per_environment(imported: Imported) -> None:
+    """environments.<env>.http overrides reach that environment's rule and target group (0.7
+    rendered the first environment's route for every environment)."""
+
+    def hosts(stack: str) -> list[str]:
+        [rule] = imported.resources(stack, "AWS::ElasticLoadBalancingV2::ListenerRule")
+        return [
+            value
+            for condition in rule["Conditions"]
+            if condition["Field"] == "host-header"
+            for value in condition["HostHeaderConfig"]["Values"]
+        ]
+
+    def health_path(stack: str) -> str:
+        [group] = imported.resources(stack, "AWS::ElasticLoadBalancingV2::TargetGroup")
+        path: str = group["HealthCheckPath"]
+        return path
+
+    assert hosts("shop-prod-frontend") == ["shop.example.com"]
+    assert hosts("shop-test-frontend") == ["test.shop.example.com"]
+    assert health_path("shop-prod-frontend") == "/healthz"
+    assert health_path("shop-test-frontend") == "/ready"
+
+
 def test_web_service_keys(imported: Imported) -> None:
     container = imported.container("shop-test-frontend")
     assert container["PortMappings"][0]["ContainerPort"] == 8080  # image.port
@@ -155,7 +179,7 @@ def test_web_service_keys(imported: Imported) -> None:
     assert service["DesiredCount"] == 1  # count
     assert service["HealthCheckGracePeriodSeconds"] == 60  # http.healthcheck.grace_period
     [group] = imported.resources("shop-test-frontend", "AWS::ElasticLoadBalancingV2::TargetGroup")
-    assert group["HealthCheckPath"] == "/healthz"
+    assert group["HealthCheckPath"] == "/ready"  # environments.test.http.healthcheck.path
     assert group["Matcher"] == {"HttpCode": "200,301"}
     assert (group["HealthyThresholdCount"], group["UnhealthyThresholdCount"]) == (3, 2)
     assert (group["HealthCheckIntervalSeconds"], group["HealthCheckTimeoutSeconds"]) == (15, 10)
@@ -164,7 +188,8 @@ def test_web_service_keys(imported: Imported) -> None:
     assert attributes["stickiness.enabled"] == "true"
     [rule] = imported.resources("shop-test-frontend", "AWS::ElasticLoadBalancingV2::ListenerRule")
     fields = {c["Field"]: c for c in rule["Conditions"]}
-    assert fields["host-header"]["HostHeaderConfig"]["Values"] == ["shop.example.com"]  # alias
+    # environments.test.http.alias
+    assert fields["host-header"]["HostHeaderConfig"]["Values"] == ["test.shop.example.com"]
     assert fields["path-pattern"]["PathPatternConfig"]["Values"] == ["/*"]  # http.path
     [topic] = imported.resources("shop-test-frontend", "AWS::SNS::Topic")  # publish
     assert "KmsMasterKeyId" in topic
@@ -270,7 +295,8 @@ def test_the_report_lists_every_key_that_did_not_map(imported: Imported) -> None
     report = imported.report
     for row in (
         "| 17 | `http.alias` | host_headers=['shop.example.com'] |",
-        "| 65 | `environments.prod.variabels` | ignored | not a Copilot key (typo of "
+        "| 62 | `environments.test.http.alias` | host_headers=['test.shop.example.com'] |",
+        "| 70 | `environments.prod.variabels` | ignored | not a Copilot key (typo of "
         "'variables'?) |",
         "| 46 | `storage.readonly_fs` | root filesystem writable |",
         "| 31 | `entrypoint` | not mapped |",

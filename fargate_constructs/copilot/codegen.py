@@ -458,9 +458,9 @@ class AppWriter:
             ("task", "task"),
         ]
         if first.route is not None:
-            route_args = [("priority", "priority")] + [
-                (key, py(value)) for key, value in first.route.items()
-            ]
+            # Each environment's own http settings (alias, path, health check, stickiness).
+            routes = {env: plan for env, plan in plans.items() if plan.route is not None}
+            route_args = [("priority", "priority"), *self.kwargs(routes, "route")]
             args.append(("load_balancer", self.call("platform.load_balancer.route", route_args, 3)))
         args += service_args
         if first.connect_alias and first.port:
