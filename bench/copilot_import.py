@@ -45,7 +45,8 @@ import os, re
 for line in sys.stdin:
     out = Path(line.strip())
     # ${VAR}s Copilot read from the deploying shell: a placeholder each.
-    for name in re.findall(r"os\.environ\[\\?['\"]([A-Za-z_0-9]+)", (out / "app.py").read_text()):
+    source = (out / "app.py").read_text()
+    for name in re.findall(r"shell_variable\(\s*\\?['\"]([A-Za-z_0-9]+)", source):
         os.environ.setdefault(name, "bench-placeholder")
     result = {"out": str(out)}
     try:

@@ -491,3 +491,45 @@ def test_an_override_that_builds_constructs_builds_only_its_environments(
     }
     assert "/shop/prod/session_key" in secrets["prod"]["SESSION_KEY"]
     assert "/copilot/shop/test/secrets/session_key" in secrets["test"]["SESSION_KEY"]
+
+
+def _synthesize(out: Path) -> dict[str, dict[str, Any]]:
+    spec = importlib.util.spec_from_file_location(f"app_{out.name}", out / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    context = json.loads((out / "cdk.json").read_text())["context"]
+    app = App(context=context, outdir=str(out / "cdk.out"))
+    stacks = module.build(app)
+    check(app)
+    return {name: Template.from_stack(stack).to_json() for name, stack in stacks.items()}
+
+
+def test_environments_from_the_services_when_there_are_no_environment_manifests(
+    tmp_path: Path,
+) -> None:
+    """The image only under environments.<env>, a setting only one environment makes: each
+    environment gets its own, the other keeps the library's default (not None)."""
+    manifest = (
+        "name: api\ntype: Backend Service\ncpu: 256\nmemory: 512\n"
+        "environments:\n"
+        "  dev:\n    image:\n      location: nginx:1.27\n      port: 80\n"
+        "  prod:\n    image:\n      location: nginx:1.28\n      port: 80\n"
+        "    logging:\n      retention: 30\n"
+    )
+    workspace = _workspace(tmp_path, api=manifest)
+    result = import_workspace(workspace, tmp_path / "out")
+    assert result.environments == ["dev", "prod"]
+    templates = _synthesize(tmp_path / "out")
+    images = {}
+    retention = {}
+    for env in ("dev", "prod"):
+        template = templates[f"ws-{env}-api"]
+        for resource in template["Resources"].values():
+            if resource["Type"] == "AWS::ECS::TaskDefinition":
+                images[env] = resource["Properties"]["ContainerDefinitions"][0]["Image"]
+            if resource["Type"] == "AWS::Logs::LogGroup":
+                retention[env] = resource["Properties"]["RetentionInDays"]
+    assert images == {"dev": "nginx:1.27", "prod": "nginx:1.28"}
+    assert retention == {"dev": 365, "prod": 30}  # dev: the library's default, one year

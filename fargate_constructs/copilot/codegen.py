@@ -53,7 +53,13 @@ class ImportResult:
 
 def convert(workspace: Workspace) -> tuple[str, list[str], list[ServiceResult]]:
     """Map every service manifest for every environment."""
-    environments = sorted(m.name for m in workspace.environments) or [DEFAULT_ENVIRONMENT]
+    # The workspace's environment manifests; without any, the environments its services
+    # override (the ones the app was deployed to), else one default environment.
+    environments = (
+        sorted(m.name for m in workspace.environments)
+        or sorted({name for manifest in workspace.services for name in manifest.environments()})
+        or [DEFAULT_ENVIRONMENT]
+    )
     app = _app_name(workspace)
     results = []
     for manifest in workspace.services:
@@ -227,25 +233,39 @@ class AppWriter:
         lines.append(f"{INDENT * indent})")
         return "\n".join(lines)
 
-    def kwargs(self, plans: dict[str, ServicePlan], attribute: str) -> list[tuple[str, str]]:
+    def kwargs(self, plans: dict[str, ServicePlan], attribute: str) -> list[tuple[str | None, str]]:
+        """Keyword arguments from each plan's ``attribute``: a key every environment sets is
+        one argument (a lookup by environment where the values differ); keys only some
+        environments set go in one ``**({...} if environment == env else {})``, so the others
+        keep the library's default instead of passing None."""
         keys: list[str] = []
         for plan in plans.values():
             for key in getattr(plan, attribute):
                 if key not in keys:
                     keys.append(key)
-        return [
+        everywhere = [k for k in keys if all(k in getattr(p, attribute) for p in plans.values())]
+        arguments: list[tuple[str | None, str]] = [
             (
                 key,
-                self.by_environment(
-                    {
-                        env: getattr(p, attribute)[key]
-                        for env, p in plans.items()
-                        if key in getattr(p, attribute)
-                    }
-                ),
+                self.by_environment({env: getattr(p, attribute)[key] for env, p in plans.items()}),
             )
-            for key in keys
+            for key in everywhere
         ]
+        partial = {
+            env: {k: v for k, v in getattr(p, attribute).items() if k not in everywhere}
+            for env, p in plans.items()
+        }
+        partial = {env: values for env, values in partial.items() if values}
+        if partial:
+            # Conditional, not a dict of every environment's: a value may build a construct,
+            # and only this environment's may be built.
+            chain = " else ".join(
+                "{" + ", ".join(f"{k!r}: {py(v)}" for k, v in values.items()) + "}"
+                f" if environment == {env!r}"
+                for env, values in partial.items()
+            )
+            arguments.append((None, f"**({chain} else {{}})"))
+        return arguments
 
     # -- rendering ------------------------------------------------------------------------------
     def render(self) -> str:

@@ -68,7 +68,10 @@ def map_http(m: Mapper) -> None:
     alias = settings.get("alias")
     if alias:
         names = alias if isinstance(alias, list) else [alias]
-        hosts = [a["name"] if isinstance(a, dict) else str(a) for a in names]
+        # A Code (an f-string with the environment) stays code, not a quoted string.
+        hosts = [
+            a["name"] if isinstance(a, dict) else a if isinstance(a, str) else str(a) for a in names
+        ]
         route["host_headers"] = hosts
         m.note(
             ("http", "alias"),
