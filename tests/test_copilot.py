@@ -533,3 +533,34 @@ def test_environments_from_the_services_when_there_are_no_environment_manifests(
                 retention[env] = resource["Properties"]["RetentionInDays"]
     assert images == {"dev": "nginx:1.27", "prod": "nginx:1.28"}
     assert retention == {"dev": 365, "prod": 30}  # dev: the library's default, one year
+
+
+def test_a_job_run_by_hand_is_a_task_and_a_launcher(tmp_path: Path) -> None:
+    manifest = (
+        "name: report\ntype: Scheduled Job\non:\n  schedule: none\n"
+        "image:\n  location: nginx:1.27\ncpu: 256\nmemory: 512\n"
+    )
+    workspace = _workspace(tmp_path, report=manifest)
+    result = import_workspace(workspace, tmp_path / "out")
+    assert result.services[0].plans
+    source = (tmp_path / "out" / "app.py").read_text()
+    assert "ScheduledTask" not in source
+    templates = _synthesize(tmp_path / "out")  # check(app) runs the PassRole check
+    template = templates["ws-test-report"]
+    types = [r["Type"] for r in template["Resources"].values()]
+    assert "AWS::Scheduler::Schedule" not in types
+    [launcher] = [
+        r for k, r in template["Resources"].items()
+        if k.startswith("Launcher") and r["Type"] == "AWS::IAM::Role"
+    ]  # fmt: skip
+    (statement,) = launcher["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    arn = json.dumps(statement["Condition"]["ArnEquals"]["aws:PrincipalArn"])
+    assert ":role/ws-test-report-runner" in arn
+    actions = json.dumps(
+        [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    )
+    assert "ecs:RunTask" in actions
+    assert "iam:PassRole" in actions
+    assert any(key.startswith("RunByHand") for key in template["Outputs"])
+    report = (tmp_path / "out" / "MIGRATION.md").read_text()
+    assert "run by hand only" in report

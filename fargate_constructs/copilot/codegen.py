@@ -274,6 +274,9 @@ class AppWriter:
                 self.names.update(plan.names)
         self.services = self.order()
         body = [self.platform(), *[self.service(r) for r in self.services], self.main()]
+        used = "\n".join(body)
+        # Imported only where used: the generated app passes ruff as written.
+        self.core = {name for name in self.core if name == "App" or name in used}
         return "\n\n\n".join([self.header(), *body]) + "\n"
 
     def header(self) -> str:
@@ -427,6 +430,8 @@ class AppWriter:
                 )
             break
         service_args = self.kwargs(plans, "service")
+        if kind == "job" and all(plan.run_by_hand for plan in plans.values()):
+            return "\n".join([*lines, *self.launcher(name)])
         if kind == "job":
             self.names.add("ScheduledTask")
             args = [
@@ -495,6 +500,40 @@ class AppWriter:
         if first.connect_alias and first.port:
             lines.append(f"{INDENT * 2}servers[{name!r}] = self.service")
         return "\n".join(lines)
+
+    def launcher(self, name: str) -> list[str]:
+        """A job Copilot ran by hand (``on.schedule: none``): a role that may start the task,
+        trusted only by one role of the account, named after the job."""
+        self.names.add("ManagedPolicyRole")
+        self.modules.add("iam")
+        self.core.add("CfnOutput")
+        pad = INDENT * 2
+        return [
+            f"{pad}# Copilot ran this job by hand (on.schedule: none). Whoever may assume the",
+            f"{pad}# launcher chooses the run's command and security groups: trust one role.",
+            f'{pad}trusted = f"{{APP}}-{{environment}}-{name}-runner"',
+            f"{pad}self.launcher = ManagedPolicyRole(",
+            f"{pad}{INDENT}self,",
+            f'{pad}{INDENT}"Launcher",',
+            f"{pad}{INDENT}assumed_by=iam.AccountPrincipal(self.account).with_conditions(",
+            f"{pad}{INDENT * 2}{{",
+            f'{pad}{INDENT * 3}"ArnEquals": {{',
+            f'{pad}{INDENT * 4}"aws:PrincipalArn": self.format_arn(',
+            f'{pad}{INDENT * 5}service="iam", region="", resource="role", resource_name=trusted',
+            f"{pad}{INDENT * 4})",
+            f"{pad}{INDENT * 3}}}",
+            f"{pad}{INDENT * 2}}}",
+            f"{pad}{INDENT}),",
+            f'{pad}{INDENT}description="Starts the {name} task by hand",',
+            f"{pad})",
+            f"{pad}task.grant_run(self.launcher, cluster=platform.network)",
+            f"{pad}CfnOutput(",
+            f"{pad}{INDENT}self,",
+            f'{pad}{INDENT}"RunByHand",',
+            f'{pad}{INDENT}description=f"Assume it from {{trusted}}, then aws ecs run-task",',
+            f"{pad}{INDENT}value=self.launcher.role_arn,",
+            f"{pad})",
+        ]
 
     def main(self) -> str:
         order = self.services

@@ -14,6 +14,17 @@ def map_job(m: Mapper) -> None:
     schedule = m.get("on", "schedule")
     if not isinstance(schedule, str):
         raise m.fail(("on", "schedule"), schedule, "a schedule such as '@daily' or '0 2 * * *'")
+    if schedule.strip() == "none":
+        m.plan.run_by_hand = True
+        m.note(
+            ("on", "schedule"),
+            "a launcher role",
+            "run by hand only: the task and a role that may start it (grant_run: ecs:RunTask "
+            "on the task's family in this cluster, iam:PassRole on its two roles), trusted by "
+            "the role named in the stack's launcher output; start it with aws ecs run-task "
+            "(the README's grant_run section shows the call)",
+        )
+        return
     m.plan.service["schedule"] = scheduler_expression(schedule, m)
     if "retries" in m.data:
         m.note(
@@ -63,12 +74,6 @@ def scheduler_expression(schedule: str, mapper: Mapper) -> str:
             ("on", "schedule"),
             schedule,
             "@every of whole minutes (Scheduler's smallest rate is one minute)",
-        )
-    if text == "none":
-        raise mapper.fail(
-            ("on", "schedule"),
-            schedule,
-            "a schedule; 'none' (run by hand only) has no ScheduledTask equivalent: use grant_run",
         )
     try:
         if len(text.split()) == 5:

@@ -95,6 +95,8 @@ class ServicePlan:
     publishes: list[str] = field(default_factory=list)
     subscribes: list[tuple[str, str, dict[str, Any] | None]] = field(default_factory=list)
     connect_alias: str | None = None
+    run_by_hand: bool = False
+    """A Scheduled Job with ``on.schedule: none``: a task and a launcher role, no schedule."""
     port: int | None = None
     notes: list[Note] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # what app.py imports from fargate_constructs
