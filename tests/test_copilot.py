@@ -79,10 +79,12 @@ def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
 
 
 def test_one_platform_and_one_stack_per_service_per_environment(imported: Imported) -> None:
+    # landing, a Request-Driven Web Service (App Runner), converts since 0.8.0.
     assert sorted(imported.stacks) == [
-        "shop-prod", "shop-prod-broker", "shop-prod-frontend", "shop-prod-mailer",
-        "shop-prod-nightly", "shop-prod-orders", "shop-test", "shop-test-broker",
-        "shop-test-frontend", "shop-test-mailer", "shop-test-nightly", "shop-test-orders",
+        "shop-prod", "shop-prod-broker", "shop-prod-frontend", "shop-prod-landing",
+        "shop-prod-mailer", "shop-prod-nightly", "shop-prod-orders", "shop-test",
+        "shop-test-broker", "shop-test-frontend", "shop-test-landing", "shop-test-mailer",
+        "shop-test-nightly", "shop-test-orders",
     ]  # fmt: skip
 
 
@@ -305,7 +307,8 @@ def test_the_report_lists_every_key_that_did_not_map(imported: Imported) -> None
         "| 7 | `retries` | not mapped |",
         "| 8 | `timeout` | not mapped |",
         "| 16 | `variables.BUCKET` | left out | CloudFormation tag !Sub ${AWS::StackName}-reports",
-        "Not converted: it runs on AWS App Runner, not ECS",
+        "| 2 | `type` | public FargateService on the shared load balancer | App Runner's own "
+        "HTTPS domain is gone",
     ):
         assert row in report, row
     assert "## mailer (Worker Service, `copilot/mailer/manifest.yml`)\n\nEvery key converted." in (
@@ -564,3 +567,36 @@ def test_a_job_run_by_hand_is_a_task_and_a_launcher(tmp_path: Path) -> None:
     assert any(key.startswith("RunByHand") for key in template["Outputs"])
     report = (tmp_path / "out" / "MIGRATION.md").read_text()
     assert "run by hand only" in report
+
+
+def test_a_request_driven_web_service_becomes_a_public_load_balanced_service(
+    tmp_path: Path,
+) -> None:
+    manifest = (
+        "name: api\ntype: Request-Driven Web Service\n"
+        "http:\n  healthcheck:\n    path: /health\n    healthy_threshold: 3\n"
+        "image:\n  location: public.ecr.aws/nginx/nginx:1.27\n  port: 8080\n"
+        "cpu: 1024\nmemory: 2048\n"
+    )
+    workspace = _workspace(tmp_path, api=manifest)
+    result = import_workspace(workspace, tmp_path / "out")
+    assert result.services[0].plans
+    assert not result.services[0].unsupported
+    templates = _synthesize(tmp_path / "out")
+    service = templates["ws-test-api"]
+    [task] = [r for r in service["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
+    assert (task["Properties"]["Cpu"], task["Properties"]["Memory"]) == ("1024", "2048")
+    [group] = [
+        r for r in service["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"
+    ]  # fmt: skip
+    assert group["Properties"]["HealthCheckPath"] == "/health"
+    assert group["Properties"]["HealthyThresholdCount"] == 3
+    platform = templates["ws-test"]
+    [balancer] = [
+        r for r in platform["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
+    ]  # fmt: skip
+    assert balancer["Properties"]["Scheme"] == "internet-facing"
+    report = (tmp_path / "out" / "MIGRATION.md").read_text()
+    assert "App Runner's own HTTPS domain is gone" in report

@@ -17,11 +17,10 @@ KIND = {
     "Backend Service": "backend",
     "Worker Service": "worker",
     "Scheduled Job": "job",
+    # App Runner closed to new customers on 2026-04-30: a public load-balanced service.
+    "Request-Driven Web Service": "web",
 }
 UNSUPPORTED = {
-    "Request-Driven Web Service": "it runs on AWS App Runner, not ECS; App Runner has no CDK "
-    "construct in this library (ECS Express Mode or a FargateService behind a LoadBalancer is "
-    "the nearest)",
     "Static Site": "it is an S3 bucket behind CloudFront, not a container; use aws_s3_deployment "
     "with a CloudFront distribution",
 }

@@ -47,6 +47,8 @@ class _Mapper(Mapper):
         self._storage()
         self._observability()
         self._sidecars()
+        if self.manifest.type == "Request-Driven Web Service":
+            self._request_driven()
         if plan.kind == "web":
             map_http(self)
         elif self.get("http") not in (None, False):
@@ -70,6 +72,23 @@ class _Mapper(Mapper):
         self._taskdef_overrides()
         self._leftovers()
         return plan
+
+    def _request_driven(self) -> None:
+        """An App Runner service (Copilot's Request-Driven Web Service) becomes a public
+        service on the shared load balancer; what App Runner did that the ALB and ECS now do
+        (or do not) is reported."""
+        if not isinstance(self.data.get("http"), dict):
+            # App Runner served every path publicly without an http section.
+            self.data["http"] = {}
+        self.note(
+            ("type",),
+            "public FargateService on the shared load balancer",
+            "App Runner's own HTTPS domain is gone: serve it on the load balancer's DNS name or "
+            "a Domain(...) with a certificate; App Runner scaled on concurrent requests per "
+            "instance, here on CPU or requests per target (AutoScaling), and it kept at least "
+            "one task running (App Runner paused idle instances' CPU); App Runner's VPC "
+            "connector is the tasks' own place in the VPC's private subnets",
+        )
 
     def _image(self) -> None:
         plan = self.plan
