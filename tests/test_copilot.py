@@ -54,19 +54,25 @@ class Imported:
         return container
 
 
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
-    out = tmp_path_factory.mktemp("shop-cdk")
-    import_workspace(SHOP, out)
-    spec = importlib.util.spec_from_file_location("shop_app", out / "app.py")
+def _build(out: Path) -> tuple[App, dict[str, Stack]]:
+    """The generated app in ``out``, built with its cdk.json context and checked."""
+    spec = importlib.util.spec_from_file_location(f"app_{out.name}", out / "app.py")
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     context = json.loads((out / "cdk.json").read_text())["context"]
     app = App(context=context, outdir=str(out / "cdk.out"))
-    stacks = module.build(app)
+    stacks: dict[str, Stack] = module.build(app)
     check(app)
+    return app, stacks
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory: pytest.TempPathFactory) -> Imported:
+    out = tmp_path_factory.mktemp("shop-cdk")
+    import_workspace(SHOP, out)
+    app, stacks = _build(out)
     templates = {name: Template.from_stack(stack).to_json() for name, stack in stacks.items()}
     return Imported(
         out,
@@ -497,15 +503,7 @@ def test_an_override_that_builds_constructs_builds_only_its_environments(
 
 
 def _synthesize(out: Path) -> dict[str, dict[str, Any]]:
-    spec = importlib.util.spec_from_file_location(f"app_{out.name}", out / "app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    context = json.loads((out / "cdk.json").read_text())["context"]
-    app = App(context=context, outdir=str(out / "cdk.out"))
-    stacks = module.build(app)
-    check(app)
+    _, stacks = _build(out)
     return {name: Template.from_stack(stack).to_json() for name, stack in stacks.items()}
 
 
