@@ -598,3 +598,40 @@ def test_a_request_driven_web_service_becomes_a_public_load_balanced_service(
     assert balancer["Properties"]["Scheme"] == "internet-facing"
     report = (tmp_path / "out" / "MIGRATION.md").read_text()
     assert "App Runner's own HTTPS domain is gone" in report
+
+
+def test_count_variables_and_secrets_per_environment(tmp_path: Path) -> None:
+    """Each override family reaches its own environment's template."""
+    manifest = (
+        "name: api\ntype: Backend Service\ncpu: 256\nmemory: 512\ncount: 1\n"
+        "image:\n  location: nginx:1.27\n  port: 80\n"
+        "variables:\n  LOG_LEVEL: info\n"
+        "secrets:\n  TOKEN: /shop/test/token\n"
+        "environments:\n"
+        "  prod:\n    count: 3\n    variables:\n      LOG_LEVEL: warn\n"
+        "    secrets:\n      TOKEN: /shop/prod/token\n"
+    )
+    workspace = _workspace(tmp_path, api=manifest)
+    for env in ("test", "prod"):
+        folder = workspace / "copilot" / "environments" / env
+        folder.mkdir(parents=True)
+        (folder / "manifest.yml").write_text(f"name: {env}\ntype: Environment\n")
+    import_workspace(workspace, tmp_path / "out")
+    templates = _synthesize(tmp_path / "out")
+    seen = {}
+    for env in ("test", "prod"):
+        resources = templates[f"ws-{env}-api"]["Resources"].values()
+        [service] = [r["Properties"] for r in resources if r["Type"] == "AWS::ECS::Service"]
+        [task] = [r["Properties"] for r in resources if r["Type"] == "AWS::ECS::TaskDefinition"]
+        container = task["ContainerDefinitions"][0]
+        variables = {e["Name"]: e["Value"] for e in container["Environment"]}
+        [secret] = container["Secrets"]
+        seen[env] = (
+            service["DesiredCount"],
+            variables["LOG_LEVEL"],
+            json.dumps(secret["ValueFrom"]),
+        )
+    assert seen["test"][:2] == (1, "info")
+    assert seen["prod"][:2] == (3, "warn")
+    assert "/shop/test/token" in seen["test"][2]
+    assert "/shop/prod/token" in seen["prod"][2]
