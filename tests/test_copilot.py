@@ -502,6 +502,11 @@ def test_an_override_that_builds_constructs_builds_only_its_environments(
     assert "/copilot/shop/test/secrets/session_key" in secrets["test"]["SESSION_KEY"]
 
 
+def _properties(template: dict[str, Any], resource_type: str) -> list[dict[str, Any]]:
+    """The properties of each resource of ``resource_type`` in ``template``."""
+    return [r["Properties"] for r in template["Resources"].values() if r["Type"] == resource_type]
+
+
 def _synthesize(out: Path) -> dict[str, dict[str, Any]]:
     _, stacks = _build(out)
     return {name: Template.from_stack(stack).to_json() for name, stack in stacks.items()}
@@ -527,11 +532,10 @@ def test_environments_from_the_services_when_there_are_no_environment_manifests(
     retention = {}
     for env in ("dev", "prod"):
         template = templates[f"ws-{env}-api"]
-        for resource in template["Resources"].values():
-            if resource["Type"] == "AWS::ECS::TaskDefinition":
-                images[env] = resource["Properties"]["ContainerDefinitions"][0]["Image"]
-            if resource["Type"] == "AWS::Logs::LogGroup":
-                retention[env] = resource["Properties"]["RetentionInDays"]
+        [task] = _properties(template, "AWS::ECS::TaskDefinition")
+        [log_group] = _properties(template, "AWS::Logs::LogGroup")
+        images[env] = task["ContainerDefinitions"][0]["Image"]
+        retention[env] = log_group["RetentionInDays"]
     assert images == {"dev": "nginx:1.27", "prod": "nginx:1.28"}
     assert retention == {"dev": 365, "prod": 30}  # dev: the library's default, one year
 
@@ -557,9 +561,7 @@ def test_a_job_run_by_hand_is_a_task_and_a_launcher(tmp_path: Path) -> None:
     (statement,) = launcher["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     arn = json.dumps(statement["Condition"]["ArnEquals"]["aws:PrincipalArn"])
     assert ":role/ws-test-report-runner" in arn
-    actions = json.dumps(
-        [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
-    )
+    actions = json.dumps(_properties(template, "AWS::IAM::ManagedPolicy"))
     assert "ecs:RunTask" in actions
     assert "iam:PassRole" in actions
     assert any(key.startswith("RunByHand") for key in template["Outputs"])
@@ -582,20 +584,13 @@ def test_a_request_driven_web_service_becomes_a_public_load_balanced_service(
     assert not result.services[0].unsupported
     templates = _synthesize(tmp_path / "out")
     service = templates["ws-test-api"]
-    [task] = [r for r in service["Resources"].values() if r["Type"] == "AWS::ECS::TaskDefinition"]
-    assert (task["Properties"]["Cpu"], task["Properties"]["Memory"]) == ("1024", "2048")
-    [group] = [
-        r for r in service["Resources"].values()
-        if r["Type"] == "AWS::ElasticLoadBalancingV2::TargetGroup"
-    ]  # fmt: skip
-    assert group["Properties"]["HealthCheckPath"] == "/health"
-    assert group["Properties"]["HealthyThresholdCount"] == 3
-    platform = templates["ws-test"]
-    [balancer] = [
-        r for r in platform["Resources"].values()
-        if r["Type"] == "AWS::ElasticLoadBalancingV2::LoadBalancer"
-    ]  # fmt: skip
-    assert balancer["Properties"]["Scheme"] == "internet-facing"
+    [task] = _properties(service, "AWS::ECS::TaskDefinition")
+    assert (task["Cpu"], task["Memory"]) == ("1024", "2048")
+    [group] = _properties(service, "AWS::ElasticLoadBalancingV2::TargetGroup")
+    assert group["HealthCheckPath"] == "/health"
+    assert group["HealthyThresholdCount"] == 3
+    [balancer] = _properties(templates["ws-test"], "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    assert balancer["Scheme"] == "internet-facing"
     report = (tmp_path / "out" / "MIGRATION.md").read_text()
     assert "App Runner's own HTTPS domain is gone" in report
 
@@ -620,9 +615,9 @@ def test_count_variables_and_secrets_per_environment(tmp_path: Path) -> None:
     templates = _synthesize(tmp_path / "out")
     seen = {}
     for env in ("test", "prod"):
-        resources = templates[f"ws-{env}-api"]["Resources"].values()
-        [service] = [r["Properties"] for r in resources if r["Type"] == "AWS::ECS::Service"]
-        [task] = [r["Properties"] for r in resources if r["Type"] == "AWS::ECS::TaskDefinition"]
+        template = templates[f"ws-{env}-api"]
+        [service] = _properties(template, "AWS::ECS::Service")
+        [task] = _properties(template, "AWS::ECS::TaskDefinition")
         container = task["ContainerDefinitions"][0]
         variables = {e["Name"]: e["Value"] for e in container["Environment"]}
         [secret] = container["Secrets"]
