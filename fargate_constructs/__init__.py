@@ -14,6 +14,7 @@ from .errors import ChecksFailedError, FargateConstructsError, InvalidParameterE
 from .sizing import Architecture, OperatingSystem, TaskSize
 
 if TYPE_CHECKING:
+    from .addons import CopilotAddon
     from .alarms import AlarmThresholds, ServiceAlarms
     from .capacity import Capacity
     from .checks import check, synth
@@ -62,10 +63,13 @@ if TYPE_CHECKING:
     from .sidecars import FireLens, Tracing
     from .target_health import ProtocolVersion, TargetHealth
     from .task import FargateTaskWithRoles
+    from .template_patches import TemplatePatches
     from .volumes import EfsVolume, SharedVolume
     from .waf import ManagedWebAcl
 
 _LAZY = {
+    "CopilotAddon": ".addons",
+    "TemplatePatches": ".template_patches",
     "AppProtocol": ".containers",
     "Container": ".containers",
     "Dependency": ".containers",
@@ -144,6 +148,7 @@ __all__ = [
     "CircuitBreaker",
     "Container",
     "ContainerRequest",
+    "CopilotAddon",
     "Dependency",
     "Domain",
     "EarlySuccess",
@@ -193,6 +198,7 @@ __all__ = [
     "TargetHealth",
     "TargetTracking",
     "TaskSize",
+    "TemplatePatches",
     "TimeoutAction",
     "Tracing",
     "Transport",

@@ -5,6 +5,7 @@ one-line errors with exit code 2."""
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
 import json
 import shutil
@@ -17,7 +18,7 @@ import pytest
 from aws_cdk import App, Stack
 from aws_cdk.assertions import Template
 
-from fargate_constructs import check
+from fargate_constructs import check, synth
 from fargate_constructs.cli import main
 from fargate_constructs.copilot import import_workspace
 from fargate_constructs.copilot.manifest import read_manifest
@@ -25,6 +26,7 @@ from fargate_constructs.copilot.manifest import read_manifest
 from .harness import (
     REPO_ROOT,
     cdk_json_context,
+    cfn_lint,
     compliance_findings,
     synth_warnings,
 )
@@ -630,3 +632,163 @@ def test_count_variables_and_secrets_per_environment(tmp_path: Path) -> None:
     assert seen["prod"][:2] == (3, "warn")
     assert "/shop/test/token" in seen["test"][2]
     assert "/shop/prod/token" in seen["prod"][2]
+
+
+def _two_environments(workspace: Path, cidrs: dict[str, str] | None = None) -> None:
+    for env in ("test", "prod"):
+        folder = workspace / "copilot" / "environments" / env
+        folder.mkdir(parents=True)
+        network = f"network:\n  vpc:\n    cidr: {cidrs[env]}\n" if cidrs else ""
+        (folder / "manifest.yml").write_text(f"name: {env}\ntype: Environment\n{network}")
+
+
+def test_image_and_network_per_environment(tmp_path: Path) -> None:
+    """The image and the network family (the environment's VPC, the service's Service Connect
+    alias) reach each environment's templates."""
+    manifest = (
+        "name: api\ntype: Backend Service\ncpu: 256\nmemory: 512\n"
+        "image:\n  location: nginx:1.27\n  port: 80\n"
+        "network:\n  connect: true\n"
+        "environments:\n"
+        "  prod:\n    image:\n      location: nginx:1.28\n"
+        "    network:\n      connect:\n        alias: api-v2\n"
+    )
+    workspace = _workspace(tmp_path, api=manifest)
+    _two_environments(workspace, {"test": "10.1.0.0/16", "prod": "10.2.0.0/16"})
+    import_workspace(workspace, tmp_path / "out")
+    templates = _synthesize(tmp_path / "out")
+    seen = {}
+    for env in ("test", "prod"):
+        [vpc] = _properties(templates[f"ws-{env}"], "AWS::EC2::VPC")
+        [task] = _properties(templates[f"ws-{env}-api"], "AWS::ECS::TaskDefinition")
+        [service] = _properties(templates[f"ws-{env}-api"], "AWS::ECS::Service")
+        [alias] = service["ServiceConnectConfiguration"]["Services"][0]["ClientAliases"]
+        seen[env] = (vpc["CidrBlock"], task["ContainerDefinitions"][0]["Image"], alias["DnsName"])
+    assert seen == {
+        "test": ("10.1.0.0/16", "nginx:1.27", "api"),
+        "prod": ("10.2.0.0/16", "nginx:1.28", "api-v2"),
+    }
+
+
+def test_addons_and_patches_of_the_shop(imported: Imported) -> None:
+    """orders' add-on is in each environment's stack with its outputs wired; its YAML patch is
+    replayed by synth(app) on the templates in cdk.out, which are re-addressed."""
+    for env in ("test", "prod"):
+        template = imported.templates[f"shop-{env}-orders"]
+        assert template["Parameters"]["Env"]["Default"] == env
+        assert template["Resources"]["OrderSettings"]["Type"] == "AWS::SSM::Parameter"
+        roles = [
+            r
+            for r in imported.resources(f"shop-{env}-orders", "AWS::IAM::Role")
+            if {"Ref": "OrderSettingsAccessPolicy"} in r.get("ManagedPolicyArns", [])
+        ]
+        assert len(roles) == 1
+        variables = imported.container(f"shop-{env}-orders")["Environment"]
+        assert {"Name": "ORDER_SETTINGS_NAME", "Value": {"Ref": "OrderSettings"}} in variables
+    # Patches apply to the synthesized templates, not to Template.from_stack's.
+    assert "Ulimits" not in imported.container("shop-test-orders")
+    assembly = synth(imported.app)
+    artifact = assembly.get_stack_artifact("shop-test-orders")
+    text = Path(artifact.template_full_path).read_text()
+    patched = json.loads(text)
+    [task] = [
+        r["Properties"]
+        for r in patched["Resources"].values()
+        if r["Type"] == "AWS::ECS::TaskDefinition"
+    ]
+    assert task["ContainerDefinitions"][0]["Name"] == "app"
+    assert task["ContainerDefinitions"][0]["Ulimits"] == [
+        {"Name": "nofile", "SoftLimit": 65536, "HardLimit": 65536}
+    ]
+    [log_group] = [
+        r["Properties"] for r in patched["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"
+    ]
+    assert log_group["RetentionInDays"] == 90
+    address = hashlib.sha256(text.encode()).hexdigest()
+    assets = json.loads((Path(assembly.directory) / "shop-test-orders.assets.json").read_text())
+    assert address in assets["files"]
+    assert address in json.dumps(
+        json.loads((Path(assembly.directory) / "manifest.json").read_text())
+    )
+    assert cfn_lint(patched) == []
+    report = imported.report
+    assert "`addons/settings.yml` | included as written (CfnInclude)" in report
+    assert "OrderSettingsAccessPolicyArn -> task role policy" in report
+    assert "`overrides/cfn.patches.yml[0] add /Resources/TaskDefinition/" in report
+    assert "| replayed on TaskDefinition (task.task_definition) |" in report
+    assert "Copilot's EnvControllerAction has no counterpart here" in report
+
+
+def test_cdk_overrides_are_reported_with_their_files(tmp_path: Path) -> None:
+    workspace = _workspace(tmp_path, web=WEB)
+    overrides = workspace / "copilot" / "web" / "overrides"
+    (overrides / "node_modules" / "x").mkdir(parents=True)
+    (overrides / "stack.ts").write_text("export class TransformedStack {}\n")
+    (overrides / "package.json").write_text("{}\n")
+    (overrides / "node_modules" / "x" / "index.js").write_text("")
+    import_workspace(workspace, tmp_path / "out")
+    report = (tmp_path / "out" / "MIGRATION.md").read_text()
+    [line] = [line for line in report.splitlines() if "overrides/ (CDK)" in line]
+    assert "overrides/package.json, overrides/stack.ts" in line
+    assert "node_modules" not in line
+    assert "add_property_override" in line
+
+
+def test_web_services_on_one_path_are_routed_by_copilots_host_names(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    web = "type: Load Balanced Web Service\nimage:\n  location: nginx:1.27\n  port: 80\n"
+    workspace = _workspace(
+        tmp_path,
+        site=f"name: site\n{web}http:\n  path: /\n",
+        legacy=f"name: legacy\n{web}http:\n  path: /\n",
+    )
+    import_workspace(workspace, tmp_path / "out")
+    report = (tmp_path / "out" / "MIGRATION.md").read_text()
+    assert "routed by site.test.<app>.$APP_DOMAIN" in report
+    monkeypatch.setenv("APP_DOMAIN", "example.com")
+    templates = _synthesize(tmp_path / "out")
+    [rule] = _properties(templates["ws-test-site"], "AWS::ElasticLoadBalancingV2::ListenerRule")
+    hosts = [c for c in rule["Conditions"] if c["Field"] == "host-header"]
+    assert hosts[0]["HostHeaderConfig"]["Values"] == ["site.test.ws.example.com"]
+
+
+def test_application_templating_reaches_the_container_as_written(tmp_path: Path) -> None:
+    """``${DB.host}`` is no variable Copilot reads: the container gets it as written, and the
+    template passes cfn-lint (no bare ``${``, no needless Fn::Sub)."""
+    manifest = WEB + "variables:\n  DB_HOST: ${DB.host}:${DB.port}\n"
+    workspace = _workspace(tmp_path, web=manifest)
+    import_workspace(workspace, tmp_path / "out")
+    template = _synthesize(tmp_path / "out")["ws-test-web"]
+    [task] = _properties(template, "AWS::ECS::TaskDefinition")
+    [variable] = [
+        e for e in task["ContainerDefinitions"][0]["Environment"] if e["Name"] == "DB_HOST"
+    ]
+    assert variable["Value"] == {"Fn::Join": ["$", ["", "{DB.host}:", "{DB.port}"]]}
+    assert cfn_lint(template) == []
+
+
+def test_sidecars_in_the_long_image_form_with_secrets(tmp_path: Path) -> None:
+    manifest = (
+        "name: web\ntype: Load Balanced Web Service\nimage:\n  location: nginx:1.27\n"
+        "  port: 80\nhttp:\n  path: /\n"
+        "environments:\n  test:\n    http:\n      target_container: proxy\n"
+        "    sidecars:\n      proxy:\n        port: 8087\n"
+        "        image:\n          location: public.ecr.aws/nginx/nginx:1.27\n"
+        "        secrets:\n          PASSWORD: /web/test/password\n"
+        "  prod:\n    http:\n      target_container: proxy\n"
+    )
+    workspace = _workspace(tmp_path, web=manifest)
+    _two_environments(workspace)
+    import_workspace(workspace, tmp_path / "out")
+    report = (tmp_path / "out" / "MIGRATION.md").read_text()
+    assert "no sidecar 'proxy' was converted for this environment" in report
+    templates = _synthesize(tmp_path / "out")
+    [task] = _properties(templates["ws-test-web"], "AWS::ECS::TaskDefinition")
+    proxy = next(c for c in task["ContainerDefinitions"] if c["Name"] == "proxy")
+    assert proxy["Image"] == "public.ecr.aws/nginx/nginx:1.27"
+    assert [s["Name"] for s in proxy["Secrets"]] == ["PASSWORD"]
+    [test_service] = _properties(templates["ws-test-web"], "AWS::ECS::Service")
+    [prod_service] = _properties(templates["ws-prod-web"], "AWS::ECS::Service")
+    assert test_service["LoadBalancers"][0]["ContainerName"] == "proxy"
+    assert prod_service["LoadBalancers"][0]["ContainerName"] == "app"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from ..doors import checked
 from ..errors import ChecksFailedError
 from ..scopes import root_of
+from ..template_patches import apply_patches
 
 if TYPE_CHECKING:
     from aws_cdk import App, Stage
@@ -64,12 +65,14 @@ def check(scope: IConstruct) -> None:
 @checked
 def synth(app: App | Stage, **options: Any) -> CloudAssembly:
     """``app.synth(**options)`` after :func:`check`: a failed check is a
-    :class:`ChecksFailedError`, not a ``RuntimeError`` from the jsii runtime."""
+    :class:`ChecksFailedError`, not a ``RuntimeError`` from the jsii runtime. Then the app's
+    :class:`~fargate_constructs.TemplatePatches` are replayed on the synthesized templates."""
     check(app)
     checks = [registered for _, registered in _CHECKS.get(app.node.root, [])]
     _SKIP.update(checks)
     try:
-        return app.synth(**options)
+        assembly = app.synth(**options)
     finally:
         for registered in checks:
             _SKIP.discard(registered)
+    return apply_patches(app, assembly)

@@ -14,8 +14,13 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from ruamel.yaml import YAML
+from ruamel.yaml.error import YAMLError
+
+from ..cfn_templates import output_wiring, read_template
+from ..errors import InvalidParameterError
 from .manifest import DEFAULT_ENVIRONMENT, Manifest, Workspace
-from .mapper import UNSUPPORTED, MappingError, Note, ServicePlan, py
+from .mapper import UNSUPPORTED, Code, MappingError, Note, ServicePlan, py
 from .mapping import map_service
 
 INDENT = "    "
@@ -87,7 +92,43 @@ def convert(workspace: Workspace) -> tuple[str, list[str], list[ServiceResult]]:
                             )
                         )
         results.append(result)
+    for environment in environments:
+        _separate_shadowed_routes(results, environment)
     return app, environments, results
+
+
+def _separate_shadowed_routes(results: list[ServiceResult], environment: str) -> None:
+    """Two web services on the same path without an alias: Copilot put both on the
+    environment's load balancer, and with an application domain routed each by its own name
+    (``<service>.<env>.<app>.<domain>``); without one, the second never got a request. The
+    later service is routed by that name here (the domain read from the deploying shell),
+    and the report says so."""
+    seen: dict[str, str] = {}
+    for result in results:
+        plan = result.plans.get(environment)
+        if plan is None or plan.route is None or plan.route.get("host_headers"):
+            continue
+        paths = py(plan.route.get("path_patterns"))
+        if paths not in seen:
+            seen[paths] = plan.name
+            continue
+        plan.route["host_headers"] = [
+            Code(
+                f'f"{plan.name}.{{environment}}.{{APP}}.'
+                f"{{shell_variable('APP_DOMAIN', 'copilot app init --domain')}}\""
+            )
+        ]
+        plan.notes.append(
+            Note(
+                result.manifest.relative,
+                result.manifest.lines.get(("http",)),
+                f"environments.{environment}.http",
+                f"routed by {plan.name}.{environment}.<app>.$APP_DOMAIN",
+                f"it has the path {paths} of {seen[paths]!r} and no alias: with an application "
+                "domain Copilot routed it by that name; without one it never got a request. "
+                "Set APP_DOMAIN, or give it an alias or its own path",
+            )
+        )
 
 
 def write(workspace: Workspace, out: Path) -> ImportResult:
@@ -147,7 +188,7 @@ def _mark_long_literal(line: str) -> str:
     """A line of one string literal (an ARN as a dict value or argument) that no formatter
     can shorten, marked for linters; any other line is left as it is."""
     stripped = line.strip()
-    literal = stripped.startswith(('"', "'")) and stripped.endswith((",", '"', "'"))
+    literal = stripped.startswith(('"', "'", 'f"', "f'")) and stripped.endswith((",", '"', "'"))
     if len(line) > MAX_LINE and literal and "# noqa" not in line:
         return f"{line}  # noqa: E501"
     return line
@@ -373,6 +414,12 @@ class AppWriter:
         return "\n".join(lines)
 
     def service(self, result: ServiceResult) -> str:
+        body = self._service(result)
+        kind = next(iter(result.plans.values())).kind
+        hatches = EscapeHatches(self, result, kind)
+        return "\n".join([body, *hatches.render()])
+
+    def _service(self, result: ServiceResult) -> str:
         plans = result.plans
         first = next(iter(plans.values()))
         name = first.name
@@ -399,25 +446,31 @@ class AppWriter:
         self.names.add("FargateService")
         self.modules.add("sns")
         for plan in plans.values():
-            for value in [*plan.task.values(), *plan.service.values()]:
+            for value in [
+                *plan.task.values(),
+                *plan.service.values(),
+                *(plan.route or {}).values(),
+            ]:
                 self._modules_of(value)
         task_args: list[tuple[str | None, str]] = [(None, "self"), (None, '"Task"')]
         task_args += self.kwargs(plans, "task")
         task_args.append(("log_key", "platform.network.log_key"))
         lines.append(f"{INDENT * 2}task = " + self.call("FargateTaskWithRoles", task_args, 2))
-        if any(
+        if result.manifest.addons or any(
             "environment" in plan.task or "environment=" in py(plan.task.get("sidecars", []))
             for plan in plans.values()
         ):
             self.core.update({"Acknowledgment", "Validations"})
             lines.append(
-                f"{INDENT * 2}# Copilot's `variables`: plain configuration; its secrets are in "
-                "secrets=.\n"
+                f"{INDENT * 2}# Copilot's `variables` and add-on outputs: plain configuration; "
+                "secrets are\n"
+                f"{INDENT * 2}# in secrets=.\n"
                 f"{INDENT * 2}Validations.of(task).acknowledge(\n"
                 f"{INDENT * 3}Acknowledgment(\n"
                 f'{INDENT * 4}id="AwsSolutions-ECS2",\n'
-                f'{INDENT * 4}reason="Plain, non-secret configuration (Copilot variables); "\n'
-                f'{INDENT * 4}"secrets are read from SSM or Secrets Manager at start",\n'
+                f'{INDENT * 4}reason="Plain, non-secret configuration (Copilot variables and "\n'
+                f'{INDENT * 4}"add-on outputs); secrets are read from SSM or Secrets Manager "\n'
+                f'{INDENT * 4}"at start",\n'
                 f"{INDENT * 3})\n"
                 f"{INDENT * 2})"
             )
@@ -488,16 +541,18 @@ class AppWriter:
             route_args = [("priority", "priority"), *self.kwargs(routes, "route")]
             args.append(("load_balancer", self.call("platform.load_balancer.route", route_args, 3)))
         args += service_args
-        if first.connect_alias and first.port:
+        serves = any(plan.connect for plan in plans.values())
+        if serves:
+            # Each environment's own alias (network.connect may be overridden).
             self.names.add("ServiceConnect")
-            args.append(("service_connect", f"ServiceConnect(dns_name={first.connect_alias!r})"))
+            args += self.kwargs(plans, "connect")
         callees = self.callees.get(name, [])
         if callees:
             args.append(
                 ("connects_to", "[" + ", ".join(f"servers[{callee!r}]" for callee in callees) + "]")
             )
         lines.append(f"{INDENT * 2}self.service = " + self.call("FargateService", args, 2))
-        if first.connect_alias and first.port:
+        if serves:
             lines.append(f"{INDENT * 2}servers[{name!r}] = self.service")
         return "\n".join(lines)
 
@@ -619,9 +674,196 @@ class AppWriter:
         text = py(value)
         if "shell_variable(" in text:
             self.stdlib.add("os")
+        if "Token.as_string(" in text:
+            self.core.add("Token")
         for module in ("logs", "secretsmanager", "ssm", "ecs", "ecr"):
             if f"{module}." in text:
                 self.modules.add(module)
+
+
+# Copilot's logical IDs in its service template, and what stands for each in the generated
+# stack (Python expressions); patches on any other resource are not replayed.
+PATCHABLE = {
+    "TaskDefinition": "task.task_definition",
+    "TaskRole": "task.task_role",
+    "ExecutionRole": "task.execution_role",
+    "LogGroup": "task.log_group",
+}
+SERVICE_OF = {"web": "self.service", "backend": "self.service", "worker": "self.worker.service"}
+
+
+class EscapeHatches:
+    """Copilot's add-ons, YAML patches and CDK overrides of one service: code for the first
+    two, and report lines for all three."""
+
+    def __init__(self, writer: AppWriter, result: ServiceResult, kind: str) -> None:
+        self.writer = writer
+        self.result = result
+        self.manifest = result.manifest
+        self.run_by_hand = all(p.run_by_hand for p in result.plans.values())
+        self.service = None if self.run_by_hand else SERVICE_OF.get(kind)
+        self.web = kind == "web" and any(p.route is not None for p in result.plans.values())
+
+    def note(self, key: str, done: str, todo: str, line: int | None = None) -> None:
+        for plan in self.result.plans.values():
+            plan.notes.append(Note(self.manifest.relative, line, key, done, todo))
+
+    def path(self, file: Path) -> str:
+        relative = os.path.relpath(file, self.writer.workspace.root)
+        return f"WORKSPACE / {Path(relative).as_posix()!r}"
+
+    def render(self) -> list[str]:
+        return [*self.addons(), *self.patches(), *self.cdk_overrides()]
+
+    def addons(self) -> list[str]:
+        if not self.manifest.addons:
+            return []
+        parameters, unpassed = self._addon_parameters()
+        lines: list[str] = []
+        for file in self.manifest.addons:
+            key = Path(os.path.relpath(file, self.manifest.file.parent)).as_posix()
+            try:
+                template = read_template(file)
+            except InvalidParameterError as error:
+                self.note(key, "not included", f"cannot be read: {error}")
+                continue
+            declared = set(template.get("Parameters") or {})
+            wiring = output_wiring(template)
+            self.writer.names.add("CopilotAddon")
+            args: list[tuple[str | None, str]] = [
+                (None, "self"),
+                (None, py(f"Addon{_class_name(file.stem)}")),
+                ("template_file", self.path(file)),
+                ("task", "task"),
+            ]
+            if self.service and any(how == "security group" for how, _ in wiring.values()):
+                args.append(("service", f"{self.service}.service"))
+            args += [
+                ("app", "APP"),
+                ("environment", "environment"),
+                ("name", py(self.manifest.name)),
+            ]
+            own = {k: v for k, v in parameters.items() if k in declared}
+            if own:
+                args.append(("parameters", py(own)))
+            lines.append(f"{INDENT * 2}" + self.writer.call("CopilotAddon", args, 2))
+            outputs = "; ".join(
+                f"{name} -> {how}{f' {variable}' if variable else ''}"
+                for name, (how, variable) in wiring.items()
+            )
+            missing = sorted(p for p in unpassed if p in declared)
+            self.note(
+                key,
+                "included as written (CfnInclude), App/Env/Name supplied"
+                + (f"; outputs: {outputs}" if outputs else ""),
+                "its resources are checked by cdk-nag and cfn-lint like the rest of the stack; "
+                "fix what they report in the template (nothing is acknowledged for you)"
+                + (
+                    f"; pass {', '.join(missing)} in parameters= (a value of Copilot's own "
+                    "template in addons.parameters.yml)"
+                    if missing
+                    else ""
+                ),
+            )
+        return lines
+
+    def _addon_parameters(self) -> tuple[dict[str, str], list[str]]:
+        """addons.parameters.yml: plain values, and the names of those that refer to
+        Copilot's template (``!Ref``/``!GetAtt``), which do not exist here."""
+        file = self.manifest.addon_parameters
+        if file is None:
+            return {}, []
+        try:
+            loaded = YAML(typ="rt").load(file.read_text())
+        except (OSError, UnicodeDecodeError, YAMLError) as error:
+            self.note("addons/addons.parameters.yml", "not read", str(error).splitlines()[0])
+            return {}, []
+        values = loaded.get("Parameters") if isinstance(loaded, dict) else None
+        plain: dict[str, str] = {}
+        unpassed: list[str] = []
+        for name, value in (values or {}).items():
+            if isinstance(value, str | int | float) and not hasattr(value, "tag"):
+                plain[str(name)] = str(value)
+            else:
+                unpassed.append(str(name))
+        return plain, unpassed
+
+    def patches(self) -> list[str]:
+        file = self.manifest.patches
+        if file is None:
+            return []
+        key = Path(os.path.relpath(file, self.manifest.file.parent)).as_posix()
+        try:
+            operations = YAML(typ="safe").load(file.read_text())
+        except (OSError, UnicodeDecodeError, YAMLError) as error:
+            self.note(key, "not replayed", f"cannot be read: {str(error).splitlines()[0]}")
+            return []
+        if not isinstance(operations, list):
+            self.note(key, "not replayed", "not a list of JSON patch operations")
+            return []
+        resources = dict(PATCHABLE)
+        if self.service:
+            resources["Service"] = f"{self.service}.service"
+        if self.web:
+            resources["TargetGroup"] = f"{self.service}.target_group"
+        kept: list[Any] = []
+        used: list[str] = []
+        for index, op in enumerate(operations):
+            path = str(op.get("path", "")) if isinstance(op, dict) else ""
+            parts = path.split("/")
+            where = f"{key}[{index}] {op.get('op') if isinstance(op, dict) else op} {path}"
+            target = parts[2] if len(parts) > 2 and parts[1] == "Resources" else None
+            if target in resources:
+                kept.append(op)
+                if target not in used:
+                    used.append(target)
+                self.note(
+                    where,
+                    f"replayed on {target} ({resources[target]})",
+                    "check it against the synthesized template: this library's resources have "
+                    "other properties than Copilot's (a missing path stops cdk synth)",
+                )
+            else:
+                self.note(
+                    where,
+                    "not replayed",
+                    (f"Copilot's {target} has no counterpart here" if target else "not a resource")
+                    + "; patches map only "
+                    + ", ".join(sorted(resources))
+                    + ": make the change on the construct (escape hatch) by hand",
+                )
+        if not kept:
+            return []
+        self.writer.names.add("TemplatePatches")
+        mapping = "{" + ", ".join(f"{name!r}: {resources[name]}" for name in used) + "}"
+        args: list[tuple[str | None, str]] = [
+            (None, "self"),
+            (None, '"Patches"'),
+            ("operations", py(kept)),
+            ("resources", mapping),
+            ("source", py(key)),
+        ]
+        return [
+            f"{INDENT * 2}# Copilot's {key}: replayed on this stack's template by synth(app).",
+            f"{INDENT * 2}" + self.writer.call("TemplatePatches", args, 2),
+        ]
+
+    def cdk_overrides(self) -> list[str]:
+        files = self.manifest.cdk_overrides
+        if not files:
+            return []
+        names = ", ".join(
+            Path(os.path.relpath(f, self.manifest.file.parent)).as_posix() for f in files
+        )
+        self.note(
+            "overrides/ (CDK)",
+            "not converted",
+            f"a TypeScript CDK app ({names}) transformed Copilot's template: port each "
+            "transform to this stack by hand, on the constructs' L1s "
+            "(task.task_definition.node.default_child, self.service.service.node.default_child) "
+            "with add_property_override",
+        )
+        return []
 
 
 def _mentioned(plan: ServicePlan, servers: set[str]) -> Iterable[str]:

@@ -49,6 +49,14 @@ class Manifest:
     data: dict[str, Any]
     lines: dict[KeyPath, int]
     dropped: list[Dropped] = field(default_factory=list)
+    addons: list[Path] = field(default_factory=list)
+    """``copilot/<service>/addons/*.yml``: CloudFormation templates Copilot deployed beside it."""
+    addon_parameters: Path | None = None
+    """``addons/addons.parameters.yml``: values for the add-ons' other parameters."""
+    patches: Path | None = None
+    """``overrides/cfn.patches.yml``: JSON patches Copilot applied to its template."""
+    cdk_overrides: list[Path] = field(default_factory=list)
+    """``overrides/`` holding a CDK app (TypeScript) that transformed Copilot's template."""
 
     @property
     def name(self) -> str:
@@ -120,8 +128,40 @@ def read_workspace(path: Path) -> Workspace:
         if manifest.type == "Environment":
             environments.append(manifest)
         else:
+            _escape_hatches(manifest)
             services.append(manifest)
     return Workspace(root, copilot_dir, services, environments, errors)
+
+
+ADDON_PARAMETERS = "addons.parameters.yml"
+TEMPLATE_SUFFIXES = (".yml", ".yaml", ".json")
+
+
+def _escape_hatches(manifest: Manifest) -> None:
+    """Copilot's add-ons and overrides beside a service manifest."""
+    folder = manifest.file.parent
+    addons = folder / "addons"
+    if addons.is_dir():
+        manifest.addons = sorted(
+            f
+            for f in addons.iterdir()
+            if f.is_file() and f.suffix in TEMPLATE_SUFFIXES and f.name != ADDON_PARAMETERS
+        )
+        if (addons / ADDON_PARAMETERS).is_file():
+            manifest.addon_parameters = addons / ADDON_PARAMETERS
+    overrides = folder / "overrides"
+    if overrides.is_dir():
+        for name in ("cfn.patches.yml", "cfn.patches.yaml"):
+            if (overrides / name).is_file():
+                manifest.patches = overrides / name
+        manifest.cdk_overrides = sorted(
+            f
+            for f in overrides.rglob("*")
+            if f.is_file()
+            and f != manifest.patches
+            and "node_modules" not in f.parts
+            and f.name != "README.md"
+        )
 
 
 def read_manifest(file: Path, root: Path) -> Manifest:

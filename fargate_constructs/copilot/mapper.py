@@ -100,6 +100,13 @@ class ServicePlan:
     notes: list[Note] = field(default_factory=list)
     names: set[str] = field(default_factory=set)  # what app.py imports from fargate_constructs
 
+    @property
+    def connect(self) -> dict[str, Any]:
+        """FargateService's Service Connect argument, where this environment serves."""
+        if self.connect_alias and self.port:
+            return {"service_connect": Code(f"ServiceConnect(dns_name={self.connect_alias!r})")}
+        return {}
+
 
 class Mapper:
     """A manifest being mapped: reading its keys, and reporting what becomes of them."""

@@ -188,28 +188,36 @@ class _Mapper(Mapper):
                     "the other stack's value (e.g. an output) as environment=",
                 )
                 continue
-            plain[str(name)] = "" if value is None else _scalar_text(value)
+            plain[str(name)] = "" if value is None else _literal(_scalar_text(value))
         if plain:
             self.plan.task["environment"] = plain
 
     def _secrets(self) -> None:
         secrets = self.get("secrets")
-        if not isinstance(secrets, dict):
-            return
+        if isinstance(secrets, dict):
+            mapped = self._secret_map(secrets, ("secrets",))
+            if mapped:
+                self.plan.task["secrets"] = mapped
+
+    def _secret_map(
+        self, secrets: dict[str, Any], where: KeyPath, id_prefix: str = ""
+    ) -> dict[str, Code]:
+        """Copilot's ``secrets`` (SSM names, Secrets Manager ARNs or names) as ecs.Secrets."""
         mapped: dict[str, Code] = {}
         for name, value in secrets.items():
+            construct_id = f"{id_prefix}{name}"
             if isinstance(value, str) and value.startswith("arn:aws:secretsmanager:"):
                 arn, _, json_key = value.partition(":SecretString:")
                 field = json_key.split(":")[0] if json_key else None
                 mapped[name] = Code(
                     f"ecs.Secret.from_secrets_manager(secretsmanager.Secret.from_secret_complete_"
-                    f"arn(self, {py(name + 'Secret')}, {py(arn)})"
+                    f"arn(self, {py(construct_id + 'Secret')}, {py(arn)})"
                     + (f", field={py(field)})" if field else ")")
                 )
             elif isinstance(value, str):
                 mapped[name] = Code(
                     "ecs.Secret.from_ssm_parameter(ssm.StringParameter.from_secure_string_"
-                    f"parameter_attributes(self, {py(name + 'Parameter')}, "
+                    f"parameter_attributes(self, {py(construct_id + 'Parameter')}, "
                     f"parameter_name={py(value)}))"
                 )
             elif isinstance(value, dict) and isinstance(value.get("secretsmanager"), str):
@@ -217,17 +225,16 @@ class _Mapper(Mapper):
                 field = json_key.split(":")[0] if json_key else None
                 mapped[name] = Code(
                     f"ecs.Secret.from_secrets_manager(secretsmanager.Secret.from_secret_name_v2("
-                    f"self, {py(name + 'Secret')}, {py(secret_name)})"
+                    f"self, {py(construct_id + 'Secret')}, {py(secret_name)})"
                     + (f", field={py(field)})" if field else ")")
                 )
             else:
                 self.note(
-                    ("secrets", name),
+                    (*where, name),
                     "left out",
                     "a from_cfn secret: pass the other stack's ISecret in secrets=",
                 )
-        if mapped:
-            self.plan.task["secrets"] = mapped
+        return mapped
 
     def _command(self) -> None:
         for key in ("command", "entrypoint"):
@@ -307,6 +314,8 @@ class _Mapper(Mapper):
         containers = []
         for name, spec in sidecars.items():
             image = spec.get("image") if isinstance(spec, dict) else None
+            if isinstance(image, dict) and isinstance(image.get("location"), str):
+                image = image["location"]  # the long form: image: {location: ...}
             if isinstance(image, str):
                 image_code: Any = (
                     image
@@ -328,11 +337,15 @@ class _Mapper(Mapper):
                 args.append(f"ports=({port},)")
             if isinstance(spec.get("variables"), dict):
                 variables = {
-                    k: _scalar_text(v)
+                    k: _literal(_scalar_text(v))
                     for k, v in spec["variables"].items()
                     if not isinstance(v, dict | list)
                 }
                 args.append(f"environment={py(variables)}")
+            if isinstance(spec.get("secrets"), dict):
+                secrets = self._secret_map(spec["secrets"], ("sidecars", name, "secrets"), name)
+                if secrets:
+                    args.append(f"secrets={py(secrets)}")
             if spec.get("essential") is False:
                 args.append("essential=False")
             if isinstance(spec.get("command"), str | list):
@@ -343,7 +356,7 @@ class _Mapper(Mapper):
             self.rest(
                 ("sidecars", name),
                 spec,
-                ("image", "port", "variables", "essential", "command"),
+                ("image", "port", "variables", "secrets", "essential", "command"),
                 "not mapped",
                 f"set it on Container({name!r}) by hand if the library supports it",
             )
@@ -477,7 +490,12 @@ def _asset(build: Any, mapper: Mapper) -> Code:
         )
     else:
         raise mapper.fail(("image", "build"), build, "a Dockerfile path or a map")
-    file = _relative_to(dockerfile, context)
+    # Copilot joins these to the workspace root (Go's filepath.Join): a leading "/" does not
+    # make them absolute.
+    dockerfile, context = dockerfile.lstrip("/") or "Dockerfile", context.lstrip("/") or "."
+    # copilot/<service>/manifest.yml: the workspace root is two folders up.
+    root = mapper.manifest.file.resolve().parents[2].as_posix()
+    file = _relative_to(dockerfile, context, root)
     parts = [f"str(WORKSPACE / {py(context)})"]
     if file != "Dockerfile":
         parts.append(f"file={py(file)}")
@@ -493,9 +511,11 @@ def _parent(path: str) -> str:
     return parent or "."
 
 
-def _relative_to(file: str, context: str) -> str:
+def _relative_to(file: str, context: str, root: str) -> str:
     """The Dockerfile's path inside the build context, as ``from_asset(file=...)`` takes it."""
-    return posixpath.relpath(posixpath.normpath(file), posixpath.normpath(context))
+    # Both are relative to the workspace root, which anchors them: a context above it
+    # ("../..") is not resolved against the importing process's working directory.
+    return posixpath.relpath(posixpath.join(root, file), posixpath.join(root, context))
 
 
 def _container_health(check: dict[str, Any], mapper: Mapper) -> Code:
@@ -515,6 +535,17 @@ def _container_health(check: dict[str, Any], mapper: Mapper) -> Code:
     if isinstance(check.get("retries"), int):
         args.append(f"retries={check['retries']}")
     return Code(f"HealthCheck({', '.join(args)})")
+
+
+def _literal(text: Any) -> Any:
+    """A value that still holds ``${...}`` after Copilot's interpolation (not a variable name
+    Copilot reads, e.g. ``${DB.host}`` for the application's own templating) reaches the
+    container as written. In a template, a bare ``${`` reads as a mistaken substitution
+    (cfn-lint E1029) and ``Fn::Sub`` with ``${!`` as a needless one (W1020): an ``Fn::Join``
+    on ``$`` says the same without either (``Fn.join`` would fold it back to one string)."""
+    if isinstance(text, str) and not isinstance(text, Code) and "${" in text:
+        return Code(f"Token.as_string({{'Fn::Join': ['$', {py(text.split('$'))}]}})")
+    return text
 
 
 def _scalar_text(value: Any) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .mapper import BY_HAND, Code, Mapper, call, count_range, duration
+from .mapper import BY_HAND, Code, Mapper, call, count_range, duration, py
 
 
 def map_http(m: Mapper) -> None:
@@ -85,9 +85,18 @@ def map_http(m: Mapper) -> None:
         settings = {**settings, "target_container": settings["targetContainer"]}
         m.used.add(("http", "targetContainer"))
     target = settings.get("target_container")
+    sidecars = py(m.plan.task.get("sidecars", []))
     if target is not None and target != m.plan.name:
         # Copilot names the main container after the service; here it is "app".
-        m.plan.service["target_container"] = str(target)
+        if f"name={py(str(target))}" in sidecars:
+            m.plan.service["target_container"] = str(target)
+        else:
+            m.note(
+                ("http", "target_container"),
+                "left out (traffic goes to the main container)",
+                f"no sidecar {target!r} was converted for this environment: add it to "
+                "sidecars= and pass target_container=",
+            )
     if "target_port" in settings:
         m.plan.service["target_port"] = int(settings["target_port"])
     version = settings.get("version")
