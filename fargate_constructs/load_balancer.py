@@ -62,7 +62,7 @@ from .listener import (
 )
 from .scopes import check_same_place, remember_scope, stack_of
 from .target_health import LEGACY_KEYWORDS, ProtocolVersion, TargetHealth, health_from
-from .validation import check_int_range
+from .validation import check_int_range, expect_instance
 
 ACCESS_LOG_PREFIX = "alb"
 ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
@@ -308,6 +308,9 @@ class SharedLoadBalancer(Construct):
                 resource_arn=self.load_balancer.load_balancer_arn,
                 web_acl_arn=web_acl_arn,
             )
+        self._start_routing()
+
+    def _start_routing(self) -> None:
         self._priorities: dict[int, IConstruct] = {}
         self._matches: dict[tuple[frozenset[str], frozenset[str]], IConstruct] = {}
         self._priority_of: dict[IConstruct, int] = {}
@@ -318,6 +321,61 @@ class SharedLoadBalancer(Construct):
         # behind this load balancer asks for the URL.
         self._url = self._locate()
         CfnOutput(self, "Url", value=self._url, description=f"Where {self.node.path} listens")
+
+    @classmethod
+    @checked
+    def adopt(
+        cls,
+        scope: Construct,
+        id: str,
+        *,
+        cluster: NetworkedCluster,
+        load_balancer: elbv2.ApplicationLoadBalancer,
+        listener: elbv2.ApplicationListener,
+        certificate: str | acm.ICertificate | None = None,
+        port: int | None = None,
+    ) -> SharedLoadBalancer:
+        """An application load balancer and listener the app already has (an
+        ``ecs_patterns.ApplicationLoadBalancedFargateService``'s ``load_balancer`` and
+        ``listener``), shared through listener rules like one this library made: nothing of
+        them is replaced. ``route()`` adds a rule and a target group per service, ahead of the
+        listener's default action, which keeps serving what does not match.
+
+        :param certificate: the HTTPS listener's certificate (None: the listener is plain
+            HTTP); blue/green test listeners get it too.
+        :param port: the listener's port (default 443 with a certificate, else 80).
+
+        What this library would add to a load balancer it makes is not added to this one:
+        access logs, a WAF web ACL, deletion protection and the ingress limits stay as they
+        are (the compliance packs report them on the resources that have them).
+        """
+        for name, value, kind in (
+            ("load_balancer", load_balancer, elbv2.ApplicationLoadBalancer),
+            ("listener", listener, elbv2.ApplicationListener),
+        ):
+            expect_instance(name, value, kind, f"an elbv2.{kind.__name__} of this app")
+        settings = ListenerSettings(
+            certificate=certificate,
+            allow_plain_http=certificate is None,
+            port=port,
+            access_logs=False,
+            deletion_protection=False,
+        )
+        self = cls.__new__(cls)
+        Construct.__init__(self, scope, id)
+        remember_scope(self, scope)
+        self.settings = settings
+        self.cluster = cluster
+        [group] = load_balancer.connections.security_groups[:1]
+        assert isinstance(group, ec2.SecurityGroup)
+        self.security_group = group
+        self.load_balancer = load_balancer
+        self.certificate = certificate_for(self, settings.certificate, None)
+        self.listener = listener
+        self.alias_records = []
+        self.access_log_bucket = None
+        self._start_routing()
+        return self
 
     @property
     def url(self) -> str:

@@ -200,9 +200,9 @@ def _translate_references(value: Any, ids: Mapping[str, str]) -> Any:
     if set(value) == {"Ref"} and value["Ref"] in ids:
         return {"Ref": ids[value["Ref"]]}
     attribute = value.get("Fn::GetAtt")
-    listed = isinstance(attribute, list) and attribute[:1]
-    if set(value) == {"Fn::GetAtt"} and listed and attribute[0] in ids:
-        return {"Fn::GetAtt": [ids[attribute[0]], *attribute[1:]]}
+    if set(value) == {"Fn::GetAtt"} and isinstance(attribute, list) and attribute[:1]:
+        name = attribute[0]
+        return {"Fn::GetAtt": [ids.get(name, name), *attribute[1:]]}
     if set(value) == {"Fn::GetAtt"} and isinstance(attribute, str):
         name, _, rest = attribute.partition(".")
         if name in ids:

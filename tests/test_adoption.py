@@ -12,7 +12,7 @@ from aws_cdk import aws_ecs as ecs
 from aws_cdk import aws_ecs_patterns as ecs_patterns
 from aws_cdk.assertions import Template
 
-from fargate_constructs import FargateService, NetworkedCluster
+from fargate_constructs import FargateService, NetworkedCluster, SharedLoadBalancer
 
 from .harness import NGINX, assert_explained, cfn_lint, make_app, nginx_task
 
@@ -150,4 +150,82 @@ def test_what_cannot_go_with_adoption_is_explained(
         )
     assert_explained(
         lambda: NetworkedCluster(stack, "Network", ecs_cluster=cluster, **props), fragments
+    )
+
+
+def _moved() -> tuple[dict[str, Any], SharedLoadBalancer, Any]:
+    app = make_app()
+    stack = Stack(app, "Shop")
+    legacy = _legacy(stack)
+    network = NetworkedCluster(stack, "Network", ecs_cluster=legacy.cluster)
+    shared = SharedLoadBalancer.adopt(
+        stack,
+        "LoadBalancer",
+        cluster=network,
+        load_balancer=legacy.load_balancer,
+        listener=legacy.listener,
+    )
+    FargateService(
+        stack,
+        "Web",
+        cluster=network,
+        task=nginx_task(stack, network, "WebTask"),
+        load_balancer=shared.route(priority=10, path_patterns=["/v2/*"]),
+    )
+    template: dict[str, Any] = Template.from_stack(stack).to_json()
+    return template, shared, legacy
+
+
+@pytest.fixture(scope="module")
+def moved() -> tuple[dict[str, Any], SharedLoadBalancer, Any]:
+    return _moved()
+
+
+def test_an_adopted_listener_keeps_the_running_load_balancer(
+    before_and_after: tuple[dict[str, Any], dict[str, Any]],
+    moved: tuple[dict[str, Any], SharedLoadBalancer, Any],
+) -> None:
+    """The new service gets a rule and a target group on the old listener; the old load
+    balancer, listener, target group and service are the same resources as before."""
+    before, _ = before_and_after
+    after, shared, legacy = moved
+    changed = [
+        logical_id
+        for logical_id, resource in before["Resources"].items()
+        if after["Resources"].get(logical_id) != resource
+    ]
+    assert changed == []
+    stack = Stack.of(legacy)
+    listener_id = stack.resolve(stack.get_logical_id(legacy.listener.node.default_child))
+    rules = [
+        r["Properties"]
+        for r in after["Resources"].values()
+        if r["Type"] == "AWS::ElasticLoadBalancingV2::ListenerRule"
+    ]
+    assert [r["ListenerArn"] for r in rules] == [{"Ref": listener_id}]
+    assert rules[0]["Conditions"] == [
+        {"Field": "path-pattern", "PathPatternConfig": {"Values": ["/v2/*"]}}
+    ]
+    types = [r["Type"] for r in after["Resources"].values()]
+    assert types.count("AWS::ElasticLoadBalancingV2::LoadBalancer") == 1
+    assert types.count("AWS::ElasticLoadBalancingV2::TargetGroup") == 2
+    assert shared.url.startswith("http://")
+    ours = set(after["Resources"]) - set(before["Resources"])
+    assert [str(f) for f in cfn_lint(after) if f.path.split("/")[1] in ours] == []
+
+
+def test_what_an_adopted_listener_needs_is_explained() -> None:
+    app = make_app()
+    stack = Stack(app, "Bad")
+    legacy = _legacy(stack)
+    network = NetworkedCluster(stack, "Network", ecs_cluster=legacy.cluster)
+    assert_explained(
+        lambda: SharedLoadBalancer.adopt(
+            stack,
+            "LoadBalancer",
+            cluster=network,
+            load_balancer=legacy.load_balancer,
+            listener=legacy.load_balancer,  # type: ignore[arg-type]
+        ),
+        ["listener=", "ApplicationListener"],
     )
