@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .domain import Domain
     from .eks import EksFargateCluster, FargateProfile, PodSelector
     from .eks_sizing import ContainerRequest, PodSize, pod_size
+    from .express import ExpressMetric, ExpressScaling, ExpressService
     from .load_balancer import LoadBalancer, Route, SharedLoadBalancer
     from .log_groups import limit_grants_to_aws_services
     from .network_load_balancer import (
@@ -68,6 +69,9 @@ if TYPE_CHECKING:
     from .waf import ManagedWebAcl
 
 _LAZY = {
+    "ExpressMetric": ".express",
+    "ExpressScaling": ".express",
+    "ExpressService": ".express",
     "CopilotAddon": ".addons",
     "TemplatePatches": ".template_patches",
     "AppProtocol": ".containers",
@@ -154,6 +158,9 @@ __all__ = [
     "EarlySuccess",
     "EfsVolume",
     "EksFargateCluster",
+    "ExpressMetric",
+    "ExpressScaling",
+    "ExpressService",
     "FargateConstructsError",
     "FargateProfile",
     "FargateService",

@@ -181,6 +181,18 @@ ECS_LOAD_BALANCER_ROLE = Exemption(
     "for it (no condition keys are documented for this role).",
 )
 
+EXPRESS_INFRASTRUCTURE_ROLE = Exemption(
+    rule_ids=(
+        f"{AWS_SOLUTIONS}-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+        "AmazonECSInfrastructureRoleforExpressGatewayServices]",
+    ),
+    reason="ECS Express Mode makes and changes the service's load balancer, listener rules, "
+    "target groups, security groups, certificate and scaling policy as the service changes; "
+    "AWS keeps this managed policy in step with what Express Mode does (a hand-written copy "
+    "could break a deploy when it changes). The role is trusted by ecs.amazonaws.com with "
+    "AWS's documented trust policy for it (no condition keys are documented).",
+)
+
 ALARMS_WITHOUT_TOPIC = Exemption(
     rule_ids=(
         *in_compliance_packs("CloudWatchAlarmAction"),

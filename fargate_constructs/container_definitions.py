@@ -16,6 +16,7 @@ from constructs import Construct
 
 from .containers import Container, HealthCheck, MemoryPlan, Port, Transport
 from .durations import to_duration
+from .roles import grant_ecr_pull
 from .scopes import stack_of
 from .sidecars import LOG_ROUTER_NAME, FireLens
 from .volumes import SharedVolume, Volume
@@ -47,6 +48,10 @@ def add_container(
     system_controls: list[ecs.SystemControl] | None,
 ) -> ecs.ContainerDefinition:
     is_router = task.log_router is not None and spec.name == LOG_ROUTER_NAME
+    if isinstance(spec.image, str) and spec.registry_credentials is None:
+        # An ECR image given by its URI: from_registry grants nothing, and the task would not
+        # start; the execution role pulls exactly that repository.
+        grant_ecr_pull(task.execution_role, spec.image)
     props: dict[str, Any] = {
         "container_name": spec.name,
         "image": image_of(spec),

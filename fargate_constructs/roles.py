@@ -3,6 +3,7 @@ conditions, and holding their permissions in a customer-managed policy, not an i
 
 from __future__ import annotations
 
+import re
 import weakref
 
 from aws_cdk import ArnFormat, Stack
@@ -14,6 +15,40 @@ from .doors import checked
 from .scopes import stack_of
 
 ECS_TASKS_SERVICE = "ecs-tasks.amazonaws.com"
+ECR_IMAGE = re.compile(
+    r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/"
+    r"(?P<repository>[a-z0-9._/-]+?)(:[\w.-]+)?(@sha256:[0-9a-f]{64})?$"
+)
+ECR_PULL_ACTIONS = (
+    "ecr:BatchCheckLayerAvailability",
+    "ecr:BatchGetImage",
+    "ecr:GetDownloadUrlForLayer",
+)
+
+
+def grant_ecr_pull(role: iam.IRole, image: str) -> bool:
+    """Let ``role`` (a task execution role) pull ``image`` when it is a private ECR image
+    reference (``<account>.dkr.ecr.<region>.amazonaws.com/<repository>:<tag>``): the pull
+    actions on exactly that repository, and ``ecr:GetAuthorizationToken`` (which has no
+    resource). Without them the task fails to start (CannotPullContainerError). Returns
+    whether the image is an ECR image."""
+    match = ECR_IMAGE.match(image)
+    if match is None:
+        return False
+    repository = stack_of(role).format_arn(
+        service="ecr",
+        account=match["account"],
+        region=match["region"],
+        resource="repository",
+        resource_name=match["repository"],
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=list(ECR_PULL_ACTIONS), resources=[repository])
+    )
+    role.add_to_principal_policy(
+        iam.PolicyStatement(actions=["ecr:GetAuthorizationToken"], resources=["*"])
+    )
+    return True
 
 
 def ecs_tasks_principal(scope: Construct) -> iam.ServicePrincipal:

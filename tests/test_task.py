@@ -538,3 +538,44 @@ def test_bad_secret_names_are_explained(
             environment=environment,
             secrets={name: _secret(stack) for name in names},
         )
+
+
+def test_an_ecr_image_given_by_its_uri_is_pullable() -> None:
+    """``image="<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>"`` (from_registry grants
+    nothing): the execution role may pull exactly that repository, or the task would not
+    start (CannotPullContainerError)."""
+    stack = Stack(make_app(), "Uri")
+    task = FargateTaskWithRoles(
+        stack,
+        "Task",
+        image="123456789012.dkr.ecr.eu-west-1.amazonaws.com/shop/orders:2.1",
+        cpu=256,
+        memory_mib=512,
+    )
+    template = Template.from_stack(stack).to_json()
+    role = stack.resolve(task.execution_role.node.default_child.logical_id)  # type: ignore[union-attr]
+    statements = [
+        s
+        for p in template["Resources"].values()
+        if p["Type"] == "AWS::IAM::ManagedPolicy" and {"Ref": role} in p["Properties"]["Roles"]
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+    ]
+    [pull] = [s for s in statements if "ecr:BatchGetImage" in s["Action"]]
+    assert pull["Action"] == [
+        "ecr:BatchCheckLayerAvailability",
+        "ecr:BatchGetImage",
+        "ecr:GetDownloadUrlForLayer",
+    ]
+    assert pull["Resource"] == {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":ecr:eu-west-1:123456789012:repository/shop/orders",
+            ],
+        ]
+    }
+    assert [s["Resource"] for s in statements if s["Action"] == "ecr:GetAuthorizationToken"] == [
+        "*"
+    ]
