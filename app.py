@@ -15,6 +15,8 @@ region are given as context:
   launcher role granted with grant_run (the iam:PassRole path);
 * FargateEks (only with ``-c eks=true``): a Fargate-only EKS cluster in the same network, one
   profile for the ``shop`` namespace, pod logging, and one IRSA pod role.
+* FargateManaged (only with ``-c ecs_managed=true``): the front doors ECS runs itself, in the
+  same network: an ECS Gateway with a service connected to it, and an Express Mode service.
 
 The service stacks import the platform's values through CloudFormation exports (strong
 references, see cdk.json and the README): deploy the platform first (``cdk deploy --all`` does),
@@ -29,6 +31,7 @@ Context (``cdk synth -c key=value``):
                         skip the Lambda that empties the default security group (emulators)
   services=web,batch    only these service stacks (default: web,worker,batch)
   eks=true              also the FargateEks stack
+  ecs_managed=true      also the FargateManaged stack (ECS Gateway, Express Mode)
   eks_admin_role_name   the role given cluster admin on the EKS cluster (default eks-admin)
   launcher_role_name    the role (e.g. your CI's) that may assume the report launcher role
                         (default ci-report-launcher)
@@ -52,8 +55,12 @@ from fargate_constructs import (
     BacklogTracking,
     Capacity,
     CircuitBreaker,
+    Container,
     EarlySuccess,
+    EcsGateway,
     EksFargateCluster,
+    ExpressScaling,
+    ExpressService,
     FargateConstructsError,
     FargateProfile,
     FargateService,
@@ -62,11 +69,13 @@ from fargate_constructs import (
     ManagedWebAcl,
     NetworkedCluster,
     PodSelector,
+    Port,
     QueueWorker,
     RevisionCleanup,
     RollingDeployment,
     ScheduledTask,
     SharedLoadBalancer,
+    TargetHealth,
     TargetTracking,
     TaskSize,
     synth,
@@ -106,14 +115,17 @@ class PlatformStack(Stack):
                 "example.internal" if namespace is None else (str(namespace) or None)
             ),
         )
+        certificate = None if demo else self._certificate()
+        # AWS managed rules: core rule set, IP reputation list, known bad inputs; logged.
+        self.web_acl = ManagedWebAcl(self, "WebAcl", log_key=self.network.log_key)
         self.load_balancer = SharedLoadBalancer(
             self,
             "LoadBalancer",
             cluster=self.network,
-            certificate=None if demo else self._certificate(),
+            certificate=certificate,
             allow_plain_http=demo,
             deletion_protection=not demo,
-            web_acl_arn=self._web_acl().arn,
+            web_acl_arn=self.web_acl.arn,
         )
 
     def _certificate(self) -> str | acm.ICertificate:
@@ -127,10 +139,6 @@ class PlatformStack(Stack):
             domain_name=domain,
             validation=acm.CertificateValidation.from_dns(),
         )
-
-    def _web_acl(self) -> ManagedWebAcl:
-        # AWS managed rules: core rule set, IP reputation list, known bad inputs; logged.
-        return ManagedWebAcl(self, "WebAcl", log_key=self.network.log_key)
 
 
 class WebStack(Stack):
@@ -286,6 +294,53 @@ class EksStack(Stack):
         self.web_role = self.kube.pod_role("shop", "web")
 
 
+class ManagedFrontDoorsStack(Stack):
+    """The front doors ECS runs itself, beside the services behind the shared load balancer:
+    an ECS Gateway (ECS makes its load balancers) with the catalog service connected, and the
+    status page on Express Mode. Both in the platform's network and cluster."""
+
+    def __init__(
+        self, scope: Construct, id: str, *, platform: PlatformStack, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, id, **kwargs)
+        network = platform.network
+        self.gateway = EcsGateway(
+            self,
+            "Gateway",
+            cluster=network,
+            web_acl_arn=platform.web_acl.arn,
+            deletion_protection=not _context_flag(self, "demo"),
+        )
+        task = FargateTaskWithRoles(
+            self,
+            "CatalogTask",
+            container=Container(
+                "catalog",
+                PYTHON_IMAGE,
+                ports=(Port(WEB_PORT, name="catalog"),),
+                command=("python", "-m", "http.server", str(WEB_PORT)),
+                user=NON_ROOT_USER,
+            ),
+            size=TaskSize(256, 512),
+            log_key=network.log_key,
+        )
+        self.catalog = FargateService(
+            self,
+            "Catalog",
+            cluster=network,
+            task=task,
+            load_balancer=self.gateway.connector(port_name="catalog", health=TargetHealth()),
+        )
+        self.status = ExpressService(
+            self,
+            "Status",
+            container=Container("status", PYTHON_IMAGE, ports=(WEB_PORT,)),
+            size=TaskSize(256, 512),
+            cluster=network,
+            scaling=ExpressScaling(min_tasks=1, max_tasks=2),
+        )
+
+
 def environment(app: App) -> Environment | None:
     account = app.node.try_get_context("account")
     region = app.node.try_get_context("region")
@@ -294,22 +349,28 @@ def environment(app: App) -> Environment | None:
     return Environment(account=account, region=region)
 
 
-SERVICE_STACKS: dict[str, tuple[str, type[WebStack | WorkerStack | BatchStack | EksStack], str]] = {
+SERVICE_STACKS: dict[
+    str,
+    tuple[str, type[WebStack | WorkerStack | BatchStack | EksStack | ManagedFrontDoorsStack], str],
+] = {
     "web": ("FargateWeb", WebStack, "web"),
     "worker": ("FargateWorker", WorkerStack, "queue worker"),
     "batch": ("FargateBatch", BatchStack, "scheduled batch task"),
     "eks": ("FargateEks", EksStack, "Fargate on EKS"),
+    "ecs_managed": ("FargateManaged", ManagedFrontDoorsStack, "ECS Gateway and Express Mode"),
 }
 DEFAULT_SERVICES = ("web", "worker", "batch")
 
 
 def build(app: App) -> dict[str, Stack]:
     """The platform stack and the service stacks named by the ``services`` context
-    (comma-separated, default ``web,worker,batch``), and ``FargateEks`` with ``eks=true``."""
+    (comma-separated, default ``web,worker,batch``), ``FargateEks`` with ``eks=true`` and
+    ``FargateManaged`` with ``ecs_managed=true``."""
     env = environment(app)
     wanted = str(app.node.try_get_context("services") or ",".join(DEFAULT_SERVICES)).split(",")
-    if _context_flag(app, "eks"):
-        wanted.append("eks")
+    for flag in ("eks", "ecs_managed"):
+        if _context_flag(app, flag):
+            wanted.append(flag)
     unknown = sorted(set(wanted) - set(SERVICE_STACKS))
     if unknown:
         raise SystemExit(f"error: unknown services {unknown}; known: {', '.join(SERVICE_STACKS)}")

@@ -40,6 +40,7 @@ if TYPE_CHECKING:
     from .eks import EksFargateCluster, FargateProfile, PodSelector
     from .eks_sizing import ContainerRequest, PodSize, pod_size
     from .express import ExpressMetric, ExpressScaling, ExpressService
+    from .gateway import DesyncMitigation, EcsGateway, GatewayAccess, GatewayConnector
     from .load_balancer import LoadBalancer, Route, SharedLoadBalancer
     from .log_groups import limit_grants_to_aws_services
     from .network_load_balancer import (
@@ -69,6 +70,10 @@ if TYPE_CHECKING:
     from .waf import ManagedWebAcl
 
 _LAZY = {
+    "DesyncMitigation": ".gateway",
+    "EcsGateway": ".gateway",
+    "GatewayAccess": ".gateway",
+    "GatewayConnector": ".gateway",
     "ExpressMetric": ".express",
     "ExpressScaling": ".express",
     "ExpressService": ".express",
@@ -154,8 +159,10 @@ __all__ = [
     "ContainerRequest",
     "CopilotAddon",
     "Dependency",
+    "DesyncMitigation",
     "Domain",
     "EarlySuccess",
+    "EcsGateway",
     "EfsVolume",
     "EksFargateCluster",
     "ExpressMetric",
@@ -166,6 +173,8 @@ __all__ = [
     "FargateService",
     "FargateTaskWithRoles",
     "FireLens",
+    "GatewayAccess",
+    "GatewayConnector",
     "HealthCheck",
     "HealthCheckProtocol",
     "InvalidParameterError",

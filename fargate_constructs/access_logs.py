@@ -6,6 +6,7 @@ import functools
 from datetime import timedelta
 
 from aws_cdk import Aws, CfnCondition, CfnMapping, Duration, Fn, Stack
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from aws_cdk.region_info import RegionInfo
 from constructs import Construct
@@ -34,6 +35,25 @@ def access_log_bucket(scope: Construct, retention: timedelta) -> s3.Bucket:
     acknowledge(bucket, ACCESS_LOG_BUCKET)
     acknowledge(bucket, ACCESS_LOG_BUCKET_CONTROL_TOWER)
     return bucket
+
+
+ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
+
+
+def allow_elb_log_delivery(bucket: s3.Bucket, prefix: str) -> None:
+    """Let ELB deliver access logs of this account under ``prefix``, in any region: the
+    log-delivery account of regions opened before August 2022 (resolved in CloudFormation,
+    so an environment-agnostic stack works) and the log-delivery service principal."""
+    log_objects = bucket.arn_for_objects(f"{prefix}/AWSLogs/{Aws.ACCOUNT_ID}/*")
+    for principal in (
+        iam.ArnPrincipal(elb_log_account_root(Stack.of(bucket))),
+        iam.ServicePrincipal(ELB_LOG_DELIVERY),
+    ):
+        bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[principal], actions=["s3:PutObject"], resources=[log_objects]
+            )
+        )
 
 
 _ELB_ACCOUNTS_ID = "FargateConstructsElbLogAccounts"

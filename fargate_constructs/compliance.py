@@ -193,6 +193,24 @@ EXPRESS_INFRASTRUCTURE_ROLE = Exemption(
     "AWS's documented trust policy for it (no condition keys are documented).",
 )
 
+ECS_GATEWAY_ROLE = Exemption(
+    rule_ids=(
+        f"{AWS_SOLUTIONS}-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/"
+        "AmazonECSInfrastructureRoleForGatewayHostSharedALB]",
+    ),
+    reason="ECS Gateway makes, scales and updates the gateway's load balancers, listeners, "
+    "rules and target groups as services join and deploy; AWS keeps this managed policy in "
+    "step with what the gateway does. The role is trusted by ecs.amazonaws.com with AWS's "
+    "documented trust policy for infrastructure roles (no condition keys are documented).",
+)
+
+SCHEMA_NEWER_THAN_AWS_CDK = Exemption(
+    rule_ids=("CloudFormation-Validate::F3006", "CloudFormation-Validate::F3002"),
+    reason="aws-cdk-lib 2.275's bundled CloudFormation schemas predate ECS Gateway "
+    "(AWS::ECS::Gateway, AWS::ECS::GatewayClusterAssociations, a service's GatewayConnectors); "
+    "cfn-lint 1.58's schemas know them, and every template is linted with it.",
+)
+
 ALARMS_WITHOUT_TOPIC = Exemption(
     rule_ids=(
         *in_compliance_packs("CloudWatchAlarmAction"),

@@ -14,7 +14,6 @@ from datetime import timedelta
 from typing import Any
 
 from aws_cdk import (
-    Aws,
     CfnOutput,
     CfnResource,
     Names,
@@ -29,7 +28,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct, IConstruct, Node
 
-from .access_logs import access_log_bucket, elb_log_account_root
+from .access_logs import access_log_bucket, allow_elb_log_delivery
 from .cluster import NetworkedCluster
 from .compliance import (
     ECS_LOAD_BALANCER_ROLE,
@@ -65,7 +64,6 @@ from .target_health import LEGACY_KEYWORDS, ProtocolVersion, TargetHealth, healt
 from .validation import check_int_range, expect_instance
 
 ACCESS_LOG_PREFIX = "alb"
-ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
 
 
 @checked
@@ -73,7 +71,7 @@ ELB_LOG_DELIVERY = "logdelivery.elasticloadbalancing.amazonaws.com"
 class LoadBalancer:
     """A load balancer of the service's own. Listener settings as in :class:`ListenerSettings`;
     ``health`` is the target group's :class:`TargetHealth` (default ``TargetHealth()``). The 0.6
-    keywords (``health_check_path=``, ``health_check_interval=`` ...) still work until 0.9.0,
+    keywords (``health_check_path=``, ``health_check_interval=`` ...) still work until 0.10.0,
     with a ``DeprecationWarning`` naming the ``TargetHealth`` spelling."""
 
     public: bool = True
@@ -417,7 +415,7 @@ class SharedLoadBalancer(Construct):
         rules; give at least one of ``host_headers`` and ``path_patterns`` (at most five values
         together). ``health`` is the target group's :class:`TargetHealth` (default:
         ``TargetHealth()``); the 0.6 keywords (``health_check_path=`` ...) still work until
-        0.8.0, with a ``DeprecationWarning``."""
+        0.10.0, with a ``DeprecationWarning``."""
         check_int_range("priority", priority, 1, 50000)
         return Route(
             load_balancer=self,
@@ -567,21 +565,7 @@ class SharedLoadBalancer(Construct):
         self.load_balancer.set_attribute("access_logs.s3.enabled", "true")
         self.load_balancer.set_attribute("access_logs.s3.bucket", bucket.bucket_name)
         self.load_balancer.set_attribute("access_logs.s3.prefix", ACCESS_LOG_PREFIX)
-        log_objects = bucket.arn_for_objects(f"{ACCESS_LOG_PREFIX}/AWSLogs/{Aws.ACCOUNT_ID}/*")
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ArnPrincipal(elb_log_account_root(stack))],
-                actions=["s3:PutObject"],
-                resources=[log_objects],
-            )
-        )
-        bucket.add_to_resource_policy(
-            iam.PolicyStatement(
-                principals=[iam.ServicePrincipal(ELB_LOG_DELIVERY)],
-                actions=["s3:PutObject"],
-                resources=[log_objects],
-            )
-        )
+        allow_elb_log_delivery(bucket, ACCESS_LOG_PREFIX)
         if bucket.policy is not None:
             self.load_balancer.node.add_dependency(bucket.policy)
         return bucket

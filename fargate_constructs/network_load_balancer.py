@@ -98,7 +98,7 @@ class NetworkLoadBalancer:
     :param deregistration_delay: 0 to 3600 s (default 30 s; ELB's 300 s slows every deploy).
     :param health: the target group's :class:`TargetHealth` (path, codes, interval, timeout,
         thresholds, deregistration delay; default ``TargetHealth()``). The 0.6 keywords
-        (``health_check_path=`` ...) still work until 0.9.0, with a ``DeprecationWarning``.
+        (``health_check_path=`` ...) still work until 0.10.0, with a ``DeprecationWarning``.
     :param deletion_protection: (default True).
     :param access_logs: write TLS listener access logs to an S3 bucket (default True; NLBs log
         only TLS connections, so this applies to TLS only).

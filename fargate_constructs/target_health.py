@@ -150,6 +150,22 @@ class TargetHealth:
         }
 
 
+def gateway_health_check(health: TargetHealth, port: int) -> dict[str, Any]:
+    """``health`` as an ECS Gateway connector's health check (``GatewayConnector.HealthCheck``)
+    of the tasks' ``port``. The gateway routes HTTP/1.1 (gRPC settings do not apply; stickiness,
+    slow start and deregistration delay are the gateway's)."""
+    return {
+        "HealthCheckPath": health.path or "/",
+        "HealthCheckPort": port,
+        "HealthCheckProtocol": "HTTP",
+        "HealthCheckIntervalSeconds": int(held(health.interval).total_seconds()),
+        "HealthCheckTimeoutSeconds": int(held(health.timeout).total_seconds()),
+        "HealthyThresholdCount": health.healthy_threshold,
+        "UnhealthyThresholdCount": health.unhealthy_threshold,
+        "Matcher": {"HttpCode": health.healthy_http_codes},
+    }
+
+
 def check_health_timing(
     interval: timedelta,
     timeout: timedelta,
@@ -208,7 +224,7 @@ LEGACY_KEYWORDS = {
     "slow_start": "slow_start",
 }
 """The 0.6 keywords of LoadBalancer, NetworkLoadBalancer and SharedLoadBalancer.route, each
-with its TargetHealth field. Deprecated in 0.7.0, removed in 0.9.0."""
+with its TargetHealth field. Deprecated in 0.7.0, removed in 0.10.0."""
 
 
 def health_from(
@@ -232,7 +248,7 @@ def health_from(
         )
     warnings.warn(
         f"{owner}({', '.join(f'{name}=...' for name in given)}) is deprecated and will be "
-        f"removed in 0.9.0; write {owner}(health=TargetHealth({spelled}))",
+        f"removed in 0.10.0; write {owner}(health=TargetHealth({spelled}))",
         DeprecationWarning,
         stacklevel=stacklevel + 1,
     )

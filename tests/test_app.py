@@ -131,6 +131,29 @@ def test_the_eks_variant_passes_control_tower_the_packs_and_lint(tmp_path: Path)
     assert "FargateEks" not in example.build(make_app())
 
 
+def test_the_ecs_managed_variant_is_clean_beside_the_services(tmp_path: Path) -> None:
+    """`-c ecs_managed=true` adds FargateManaged (an ECS Gateway with a connected service, and
+    an Express Mode service) beside the example's services: no synth warning, Control Tower's
+    controls, the four cdk-nag packs and cfn-lint all clean."""
+    example = load_example_app()
+
+    def build(app: App) -> None:
+        app.node.set_context("ecs_managed", "true")
+        example.build(app)
+
+    assert control_tower_findings(build, outdir=tmp_path) == []
+    app = make_app(ecs_managed="true")
+    stacks = example.build(app)
+    managed = stacks["FargateManaged"]
+    template = Template.from_stack(managed).to_json()
+    assert synth_warnings(app) == []
+    assert [str(f) for f in nag_findings(managed)] == []
+    assert [str(f) for f in cfn_lint(template)] == []
+    types = {r["Type"] for r in template["Resources"].values()}
+    assert {"AWS::ECS::Gateway", "AWS::ECS::ExpressGatewayService"} <= types
+    assert "FargateManaged" not in example.build(make_app())
+
+
 def test_control_tower_findings_are_reported(tmp_path: Path) -> None:
     """The harness sees a finding (so the test above is not vacuous)."""
 

@@ -138,6 +138,27 @@ def stack_cost(
                 monthly_high=monthly(high, float(discount["low"])),
             )
         )
+    for logical_id, props in stack.of_type("AWS::ECS::ExpressGatewayService"):
+        # Express Mode's tasks: its size (ECS's defaults when the template leaves them out)
+        # and the scaling target's bounds. Its load balancer is ECS's, shared by the Express
+        # services of a cluster, and not in the template: not priced.
+        cpu, memory = int(props.get("Cpu", 256)), int(props.get("Memory", 512))
+        scaling = props.get("ScalingTarget", {})
+        low, high = int(scaling.get("MinTaskCount", 1)), int(scaling.get("MaxTaskCount", 1))
+        hourly = task_hourly(prices, cpu, memory, "X86_64", 20)
+        services.append(
+            ServiceCost(
+                name=logical_id,
+                vcpu=cpu / 1024,
+                memory_gib=memory / 1024,
+                architecture="X86_64",
+                tasks_low=low,
+                tasks_high=high,
+                spot_share=0.0,
+                monthly_low=low * hourly * hours,
+                monthly_high=high * hourly * hours,
+            )
+        )
     nat = sum(1 for _ in stack.of_type("AWS::EC2::NatGateway"))
     balancer_hours = {
         "application": "application_load_balancer",
@@ -148,6 +169,9 @@ def stack_cost(
         for _, props in stack.of_type("AWS::ElasticLoadBalancingV2::LoadBalancer")
         if props.get("Type", "application") in balancer_hours
     ]
+    # An ECS Gateway runs at least one application load balancer of its own (ECS adds more,
+    # up to MaxAlbCount, as services join): priced as one ALB each.
+    balancers += ["application_load_balancer" for _ in stack.of_type("AWS::ECS::Gateway")]
     endpoint_azs = sum(
         len(props.get("SubnetIds", []))
         for _, props in stack.of_type("AWS::EC2::VPCEndpoint")
