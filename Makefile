@@ -12,7 +12,7 @@ export CDK_DISABLE_CLI_TELEMETRY := true
 PY_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 
-.PHONY: help setup synth test check smoke package-test bench lint typecheck pytest clean
+.PHONY: help setup synth test check smoke package-test bench lint typecheck pytest clean docs
 
 help:
 	@echo "make synth  - set up .venv + pinned CDK CLI, then synthesize app.py into cdk.out/"
@@ -88,3 +88,10 @@ bench: setup
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
+
+# The documentation site: Sphinx with warnings as errors (a broken reference, a docstring that
+# does not render, a page outside the table of contents fail the build).
+docs: setup
+	rm -rf docs/_build
+	sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "Built docs/_build/html/index.html"

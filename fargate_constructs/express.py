@@ -114,10 +114,11 @@ class ExpressService(Construct):
     :param log_key: the KMS key of the log group (default: a new rotating key).
     :param log_retention: how long the log group keeps events (default one year).
 
-    The infrastructure role (``infrastructure_role``) is **create-only** too. Changing a
-    create-only property of a service that was synthesized before (the stack's template in
+    The infrastructure role (``infrastructure_role``) and the tags (``cdk.Tags`` on the
+    service or a scope above it) are **create-only** too. Changing the service name, cluster
+    or infrastructure role of a service that was synthesized before (the stack's template in
     the app's output directory) is a warning at synth naming the property and the
-    replacement.
+    replacement; a tag change is not compared (tags are applied after this construct).
     """
 
     def __init__(

@@ -416,3 +416,34 @@ def test_outgrowing_express_mode_keeps_what_the_service_was(synth: Synthesized) 
     express, fargate = _facts(synth.template), _facts(template_of(stack))
     assert express == fargate
     assert express["public"] is True
+
+
+def test_registry_credentials_are_read_by_the_execution_role_only() -> None:
+    app = make_app()
+    stack = Stack(app, "Private")
+    credentials = secretsmanager.Secret(stack, "DockerHub")
+    service = ExpressService(
+        stack,
+        "Web",
+        container=Container(
+            "web", "docker.io/example/private:1.0", registry_credentials=credentials
+        ),
+    )
+    template = template_of(stack)
+    [props] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::ECS::ExpressGatewayService"
+    ]
+    secret_id = stack.resolve(stack.get_logical_id(credentials.node.default_child))
+    assert props["PrimaryContainer"]["RepositoryCredentials"] == {
+        "CredentialsParameter": {"Ref": secret_id}
+    }
+    synthesized = Synthesized(stack, service, template)
+    reads = [
+        s["Resource"]
+        for s in _statements(synthesized, service.execution_role)
+        if "secretsmanager:GetSecretValue" in s["Action"]
+    ]
+    assert reads == [{"Ref": secret_id}]
+    assert _statements(synthesized, service.task_role) == []
