@@ -8,10 +8,18 @@ fast and work on a machine without Node.js.
 from __future__ import annotations
 
 import importlib
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _installed_version
 from typing import TYPE_CHECKING, Any
 
 from .errors import ChecksFailedError, FargateConstructsError, InvalidParameterError
 from .sizing import Architecture, OperatingSystem, TaskSize
+
+try:
+    # The version is written once, in pyproject.toml; this reads what was installed.
+    __version__ = _installed_version("fargate-constructs")
+except PackageNotFoundError:  # a source tree on sys.path without an install
+    __version__ = "0+unknown"
 
 if TYPE_CHECKING:
     from .addons import CopilotAddon

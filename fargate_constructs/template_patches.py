@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 OPERATIONS = ("add", "remove", "replace", "move", "copy", "test")
 
 _PATCHES: weakref.WeakKeyDictionary[Any, list[TemplatePatches]] = weakref.WeakKeyDictionary()
+# Apps whose synthesized templates are patched (app.synth() returns its first assembly again).
+_APPLIED: weakref.WeakSet[Any] = weakref.WeakSet()
 
 
 @checked
@@ -151,6 +153,10 @@ def apply_patches(app: IConstruct, assembly: CloudAssembly) -> CloudAssembly:
     ``assembly``, and re-address the patched template asset; returns the reloaded assembly."""
     from aws_cdk.cx_api import CloudAssembly
 
+    root = app.node.root
+    if root in _APPLIED:
+        # app.synth() returns the assembly it already wrote: its templates are patched.
+        return CloudAssembly(assembly.directory)
     by_stack: dict[str, list[TemplatePatches]] = {}
     for patch in _PATCHES.get(app.node.root, []):
         by_stack.setdefault(patch.stack.artifact_id, []).append(patch)
@@ -170,7 +176,10 @@ def apply_patches(app: IConstruct, assembly: CloudAssembly) -> CloudAssembly:
             path.write_text(after)
             _readdress(Path(assembly.directory), before, after)
             changed = True
-    return CloudAssembly(assembly.directory) if changed else assembly
+    if changed:
+        _APPLIED.add(root)
+        return CloudAssembly(assembly.directory)
+    return assembly
 
 
 def _readdress(directory: Path, before: str, after: str) -> None:

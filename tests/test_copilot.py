@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import json
+import re
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -454,7 +455,7 @@ def test_shell_variables_are_read_from_the_deploying_environment(tmp_path: Path)
         )
 
 
-def test_import_leaves_no_cache_and_no_unreleased_requirement(
+def test_import_leaves_no_cache_and_asks_for_the_released_package(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     workspace = _workspace(tmp_path, web=WEB_HEAD)
@@ -463,11 +464,14 @@ def test_import_leaves_no_cache_and_no_unreleased_requirement(
     assert not (tmp_path / ".ruff_cache").exists()
     assert not (tmp_path / "out" / ".ruff_cache").exists()
     requirements = (tmp_path / "out" / "requirements.txt").read_text()
+    # The released package (what `pip install -r` finds on the package index), at this minor
+    # version or later; the unreleased route stays as a comment.
     assert [
         line
         for line in requirements.splitlines()
         if "fargate-constructs" in line and not line.startswith("#")
-    ] == []
+    ] == ["fargate-constructs[node]>=0.9,<1"]
+    assert "python -m build --wheel" in requirements
     source = (tmp_path / "out" / "app.py").read_text()
     assert "{INDENT}" not in source
 
@@ -792,3 +796,21 @@ def test_sidecars_in_the_long_image_form_with_secrets(tmp_path: Path) -> None:
     [prod_service] = _properties(templates["ws-prod-web"], "AWS::ECS::Service")
     assert test_service["LoadBalancers"][0]["ContainerName"] == "proxy"
     assert prod_service["LoadBalancers"][0]["ContainerName"] == "app"
+
+
+def test_the_diagram_draws_calls_and_subscriptions_across_stacks(imported: Imported) -> None:
+    """The shop's six service stacks per environment: the frontend calls orders over Service
+    Connect (the ingress rule is in one stack, the server's group in another), and the
+    mailer's queue subscribes to the frontend's topic (topic and queue in different stacks)."""
+    from fargate_constructs.cli.cloud_assembly import read_assembly
+    from fargate_constructs.cli.diagram import mermaid
+
+    assembly = synth(imported.app)
+    graph = mermaid(read_assembly(Path(assembly.directory)))
+    for env in ("test", "prod"):
+        frontend, orders = f"shop_{env}_frontend_Service", f"shop_{env}_orders_Service"
+        assert re.search(rf'{frontend}\w* -->\|"calls orders:8080"\| {orders}\w*', graph), env
+        topic, queue = f"shop_{env}_frontend_OrdersTopic", f"shop_{env}_mailer_WorkerQueue"
+        assert re.search(rf"{topic}\w* -- subscription \(filtered\) --> {queue}\w*", graph), env
+    assert 'topic OrdersTopic"]' in graph
+    assert '[("queue WorkerQueue")]' in graph

@@ -39,6 +39,9 @@ def test_patches_reach_the_template_in_the_cloud_assembly(tmp_path: Path) -> Non
     TemplatePatches.from_file(
         stack, "Patches", file=patches, resources={"TaskDefinition": task.task_definition}
     )
+    synth(app)
+    # app.synth() hands back the assembly it wrote: the patches (a remove among them) are not
+    # replayed a second time.
     assembly = synth(app)
     template = json.loads(Path(assembly.get_stack_artifact("Api").template_full_path).read_text())
     [definition] = _resources(template, "AWS::ECS::TaskDefinition")

@@ -109,7 +109,16 @@ def stack_lines(stack: StackTemplate) -> list[str]:
     for group_id, _ in stack.of_type("AWS::ElasticLoadBalancingV2::TargetGroup"):
         lines.append(f"    {n(group_id)}[{_label(f'target group {_short(group_id)}')}]")
 
-    edges += _service_connect_edges(stack, n)
+    queues = dict(stack.of_type("AWS::SQS::Queue"))
+    dead_letter = {
+        ref_id(queue.get("RedrivePolicy", {}).get("deadLetterTargetArn"))
+        for queue in queues.values()
+    }
+    for topic_id, _ in stack.of_type("AWS::SNS::Topic"):
+        lines.append(f"    {n(topic_id)}>{_label(f'topic {_short(topic_id)}')}]")
+    for queue_id in queues:
+        if queue_id not in dead_letter:
+            lines.append(f"    {n(queue_id)}[({_label(f'queue {_short(queue_id)}')})]")
 
     policies = dict(stack.of_type("AWS::ApplicationAutoScaling::ScalingPolicy"))
     targets = dict(stack.of_type("AWS::ApplicationAutoScaling::ScalableTarget"))
@@ -188,33 +197,37 @@ def _returned_label(queries: list[Any]) -> str:
     return "metric"
 
 
-def _service_connect_edges(stack: StackTemplate, n: Callable[[str], str]) -> list[str]:
+def _service_connect_edges(stacks: list[StackTemplate]) -> list[str]:
     """``client -- calls name:port --> server`` for each Service Connect server a service may
-    call: an ingress rule into the server's group from the client's group on a served port."""
-    groups: dict[str, str] = {}
-    servers: dict[str, dict[int, str]] = {}
-    for service_id, service in stack.of_type("AWS::ECS::Service"):
-        awsvpc = service.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
-        for group in awsvpc.get("SecurityGroups", []):
-            group_id = ref_id(group)
-            if group_id:
-                groups[group_id] = service_id
-        config = service.get("ServiceConnectConfiguration", {})
-        for served in config.get("Services", []):
-            for alias in served.get("ClientAliases", []):
-                servers.setdefault(service_id, {})[alias.get("Port")] = (
-                    f"{alias.get('DnsName')}:{alias.get('Port')}"
-                )
+    call, in its stack or another: an ingress rule into the server's group from the client's
+    group on a served port (the rule is in either stack, its groups local or imported)."""
+    resolve = _resolver(stacks)
+    groups: dict[tuple[str, str], tuple[str, str]] = {}
+    servers: dict[tuple[str, str], dict[int, str]] = {}
+    for stack in stacks:
+        for service_id, service in stack.of_type("AWS::ECS::Service"):
+            awsvpc = service.get("NetworkConfiguration", {}).get("AwsvpcConfiguration", {})
+            for group in awsvpc.get("SecurityGroups", []):
+                where = resolve(stack, group)
+                if where is not None and where[0] == stack.name:
+                    groups[where] = (stack.name, service_id)
+            config = service.get("ServiceConnectConfiguration", {})
+            for served in config.get("Services", []):
+                for alias in served.get("ClientAliases", []):
+                    servers.setdefault((stack.name, service_id), {})[alias.get("Port")] = (
+                        f"{alias.get('DnsName')}:{alias.get('Port')}"
+                    )
     edges = []
-    for _, rule in stack.of_type("AWS::EC2::SecurityGroupIngress"):
-        server = groups.get(ref_id(rule.get("GroupId")) or "")
-        client = groups.get(ref_id(rule.get("SourceSecurityGroupId")) or "")
-        if server in servers and client is not None:
-            names = servers[server]
-            # Rules open the container port; the name carries the alias port clients use.
-            name = names.get(rule.get("FromPort", 0)) or next(iter(names.values()))
-            edges.append(f"  {n(client)} -->|{_label('calls ' + name)}| {n(server)}")
-    return edges
+    for stack in stacks:
+        for _, rule in stack.of_type("AWS::EC2::SecurityGroupIngress"):
+            server = groups.get(resolve(stack, rule.get("GroupId")) or ("", ""))
+            client = groups.get(resolve(stack, rule.get("SourceSecurityGroupId")) or ("", ""))
+            if server in servers and client is not None:
+                names = servers[server]
+                # Rules open the container port; the name carries the alias port clients use.
+                name = names.get(rule.get("FromPort", 0)) or next(iter(names.values()))
+                edges.append(f"  {_node(*client)} -->|{_label('calls ' + name)}| {_node(*server)}")
+    return list(dict.fromkeys(edges))
 
 
 def _launchers(stack: StackTemplate, task_role_ids: set[str]) -> dict[str, set[str]]:
@@ -249,7 +262,44 @@ def mermaid(stacks: list[StackTemplate]) -> str:
     for stack in stacks:
         lines += stack_lines(stack)
     lines += cross_stack_lines(stacks)
+    lines += _service_connect_edges(stacks)
+    lines += _subscription_edges(stacks)
     return "\n".join(lines) + "\n"
+
+
+Resolver = Callable[[StackTemplate, Any], "tuple[str, str] | None"]
+
+
+def _resolver(stacks: list[StackTemplate]) -> Resolver:
+    """Where a value points: a ``Ref``/``Fn::GetAtt`` of the same stack, or an
+    ``Fn::ImportValue`` of another stack's export, as (stack name, logical ID)."""
+    exports = _exports(stacks)
+
+    def resolve(stack: StackTemplate, value: Any) -> tuple[str, str] | None:
+        local = ref_id(value)
+        if local is not None:
+            return stack.name, local
+        if isinstance(value, dict) and isinstance(value.get("Fn::ImportValue"), str):
+            return exports.get(value["Fn::ImportValue"])
+        return None
+
+    return resolve
+
+
+def _subscription_edges(stacks: list[StackTemplate]) -> list[str]:
+    """``topic -- subscription --> queue`` for each SQS subscription, in a stack or across."""
+    resolve = _resolver(stacks)
+    edges = []
+    for stack in stacks:
+        for _, subscription in stack.of_type("AWS::SNS::Subscription"):
+            if subscription.get("Protocol") != "sqs":
+                continue
+            topic = resolve(stack, subscription.get("TopicArn"))
+            queue = resolve(stack, subscription.get("Endpoint"))
+            if topic is not None and queue is not None:
+                label = "subscription" + (" (filtered)" if subscription.get("FilterPolicy") else "")
+                edges.append(f"  {_node(*topic)} -- {label} --> {_node(*queue)}")
+    return list(dict.fromkeys(edges))
 
 
 def _exports(stacks: list[StackTemplate]) -> dict[str, tuple[str, str]]:

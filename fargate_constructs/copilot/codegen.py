@@ -907,16 +907,27 @@ def _cdk_json() -> str:
 
 
 def _requirements() -> str:
-    # fargate-constructs is not on the package index yet: asking it for the name would fail,
-    # or install someone else's package if the name is ever taken.
+    """The released package at this minor version or a later one before 1.0 (the generated code
+    uses no API older than the importing version); a comment keeps the route for an
+    unreleased build."""
+    major, minor = (int(part) for part in _package_version().split(".")[:2])
     return (
-        "# fargate-constructs is not on the package index yet. Install its wheel first:\n"
-        "#   git clone <fargate-constructs repository> && cd fargate-constructs\n"
-        "#   python -m pip install build && python -m build --wheel\n"
-        "#   pip install 'dist/fargate_constructs-<version>-py3-none-any.whl[node]'\n"
-        "# then: pip install -r requirements.txt\n"
+        "# With Node.js 24 in the virtualenv (the [node] extra), for jsii.\n"
+        f"fargate-constructs[node]>={major}.{minor},<{major + 1 if major else 1}\n"
         "aws-cdk-lib>=2.275.0,<3\nconstructs>=10,<11\n"
+        "# An unreleased build instead: python -m build --wheel in a fargate-constructs clone,\n"
+        "# then pip install 'dist/fargate_constructs-<version>-py3-none-any.whl[node]' and\n"
+        "# pip install -r requirements.txt.\n"
     )
+
+
+def _package_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fargate-constructs")
+    except PackageNotFoundError:
+        return "0.9.0"
 
 
 def migration_report(
