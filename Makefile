@@ -77,14 +77,8 @@ package-test: setup
 	pytest -q -m package -p no:cacheprovider tests/package
 
 bench: setup
-	cd bench && python synth_time.py --runs 3
-	cd bench && python round_trips.py
-	cd bench && python synth_process.py --runs 5 --services 1 10 50
-	cd bench && python resource_counts.py
-	cd bench && python dashboard_size.py
-	cd bench && python rolling_step.py
-	cd bench && python cost.py
-	bash bench/test_suite_time.sh
+	# Every benchmark, written to docs/benchmark-runs.md with its command and date.
+	python bench/write_page.py
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .pytest_cache .mypy_cache .ruff_cache
