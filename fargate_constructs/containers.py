@@ -271,7 +271,7 @@ class Container:
     :param cpu: CPU units reserved for this container (default: none, it shares the task's).
     :param memory_limit_mib: hard limit in MiB; the container is killed above it (default: the
         task's memory, so every container has one).
-    :param memory_reservation_mib: soft reservation in MiB (default: see the README's memory
+    :param memory_reservation_mib: soft reservation in MiB (default: see the docs' memory
         section: an even share of what the other containers leave).
     :param ports: ports it listens on: ``Port(...)`` or a plain port number.
     :param environment: plain, non-secret environment variables.

@@ -87,8 +87,8 @@ class EcsGateway(Construct):
         **Create-only**.
 
     The service's HTTPS hostname is not a CloudFormation attribute: ECS returns it from
-    ``ListGatewayRoutes``/``DescribeGatewayRoute`` (see the README). ``arn`` is the gateway's
-    ARN (the ``GatewayArn`` output).
+    ``ListGatewayRoutes``/``DescribeGatewayRoute`` (see the docs, "ECS Gateway"). ``arn`` is
+    the gateway's ARN (the ``GatewayArn`` output).
     """
 
     def __init__(

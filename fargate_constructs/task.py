@@ -111,7 +111,7 @@ class FargateTaskWithRoles(Construct):
         key's policy, so no dependency cycle; only these are readable by the execution role.
     :param command: overrides the image's CMD.
     :param health_check: container health check.
-    :param user: the user the main container runs as (e.g. ``"65534"``); see the README on
+    :param user: the user the main container runs as (e.g. ``"65534"``); see the docs on
         non-root containers.
     :param writable_paths: paths that stay writable under the read-only root (default
         ``("/tmp",)``).

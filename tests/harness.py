@@ -81,6 +81,19 @@ def nginx_task(stack: Stack, network: Any, id: str, port: int | None = 8080) -> 
     )
 
 
+def roles_and_trust(template: dict[str, Any], *prefixes: str) -> dict[str, Any]:
+    """Each IAM role whose logical ID starts with one of ``prefixes``: its trust policy and
+    managed policies (what a roles snapshot pins)."""
+    return {
+        key: {
+            "trust": resource["Properties"]["AssumeRolePolicyDocument"],
+            "managed": resource["Properties"].get("ManagedPolicyArns"),
+        }
+        for key, resource in template["Resources"].items()
+        if resource["Type"] == "AWS::IAM::Role" and key.startswith(prefixes)
+    }
+
+
 def template_of(stack: Stack) -> dict[str, Any]:
     template: dict[str, Any] = Template.from_stack(stack).to_json()
     return template

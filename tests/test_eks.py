@@ -21,7 +21,14 @@ from fargate_constructs import (
     check,
 )
 
-from .harness import assert_explained, cfn_lint, make_app, nag_findings, synth_warnings
+from .harness import (
+    assert_explained,
+    cfn_lint,
+    make_app,
+    nag_findings,
+    roles_and_trust,
+    synth_warnings,
+)
 
 ADMIN = "arn:aws:iam::123456789012:role/PlatformAdmin"
 
@@ -218,14 +225,7 @@ def test_irsa_role_trusts_exactly_one_service_account(synth: Synthesized) -> Non
 
 
 def test_roles_and_trust_snapshot(synth: Synthesized, json_snapshot: SnapshotAssertion) -> None:
-    roles = {
-        key: {
-            "trust": resource["Properties"]["AssumeRolePolicyDocument"],
-            "managed": resource["Properties"].get("ManagedPolicyArns"),
-        }
-        for key, resource in synth.of_type("AWS::IAM::Role").items()
-        if key.startswith("Eks")
-    }
+    roles = roles_and_trust(synth.json, "Eks")
     assert roles == json_snapshot
 
 

@@ -33,6 +33,7 @@ from .harness import (
     control_tower_findings,
     make_app,
     nag_findings,
+    roles_and_trust,
     synth_warnings,
     template_of,
 )
@@ -59,15 +60,19 @@ class Synthesized:
         return str(self.stack.resolve(self.stack.get_logical_id(child)))
 
 
+def _api_container(stack: Stack) -> Container:
+    token = secretsmanager.Secret(stack, "Token")
+    return Container(
+        "api", ECR, ports=(8080,), environment={"LOG_LEVEL": "info"}, secrets={"TOKEN": token}
+    )
+
+
 def _build(stack: Stack) -> ExpressService:
     network = NetworkedCluster(stack, "Network")
-    token = secretsmanager.Secret(stack, "Token")
     service = ExpressService(
         stack,
         "Api",
-        container=Container(
-            "api", ECR, ports=(8080,), environment={"LOG_LEVEL": "info"}, secrets={"TOKEN": token}
-        ),
+        container=_api_container(stack),
         size=TaskSize(512, 1024),
         cluster=network,
         health_check_path="/health",
@@ -127,14 +132,7 @@ def test_the_log_group_is_encrypted_and_kept(synth: Synthesized) -> None:
 
 
 def test_roles_and_trust_snapshot(synth: Synthesized, json_snapshot: SnapshotAssertion) -> None:
-    roles = {
-        key: {
-            "trust": resource["Properties"]["AssumeRolePolicyDocument"],
-            "managed": resource["Properties"].get("ManagedPolicyArns"),
-        }
-        for key, resource in synth.template["Resources"].items()
-        if resource["Type"] == "AWS::IAM::Role" and key.startswith("Api")
-    }
+    roles = roles_and_trust(synth.template, "Api")
     assert len(roles) == 3
     assert roles == json_snapshot
 
@@ -305,14 +303,11 @@ def _outgrown(stack: Stack) -> Any:
     from .harness import CERT
 
     network = NetworkedCluster(stack, "Network")
-    token = secretsmanager.Secret(stack, "Token")
     shared = SharedLoadBalancer(stack, "LoadBalancer", cluster=network, certificate=CERT)
     task = FargateTaskWithRoles(
         stack,
         "ApiTask",
-        container=Container(
-            "api", ECR, ports=(8080,), environment={"LOG_LEVEL": "info"}, secrets={"TOKEN": token}
-        ),
+        container=_api_container(stack),
         size=TaskSize(512, 1024),
         log_key=network.log_key,
     )

@@ -38,6 +38,7 @@ from .harness import (
     control_tower_findings,
     make_app,
     nag_findings,
+    roles_and_trust,
     synth_warnings,
     template_of,
 )
@@ -182,14 +183,7 @@ def test_only_the_gateway_reaches_the_tasks_on_their_port(synth: Synthesized) ->
 
 
 def test_roles_and_trust_snapshot(synth: Synthesized, json_snapshot: SnapshotAssertion) -> None:
-    roles = {
-        key: {
-            "trust": resource["Properties"]["AssumeRolePolicyDocument"],
-            "managed": resource["Properties"].get("ManagedPolicyArns"),
-        }
-        for key, resource in synth.of_type("AWS::IAM::Role").items()
-        if key.startswith(("Gateway", "ApiTask"))
-    }
+    roles = roles_and_trust(synth.template, "Gateway", "ApiTask")
     assert len(roles) == 3
     assert roles == json_snapshot
 

@@ -22,7 +22,7 @@ def map_job(m: Mapper) -> None:
             "run by hand only: the task and a role that may start it (grant_run: ecs:RunTask "
             "on the task's family in this cluster, iam:PassRole on its two roles), trusted by "
             "the role named in the stack's launcher output; start it with aws ecs run-task "
-            "(the README's grant_run section shows the call)",
+            "(the docs' grant_run section shows the call)",
         )
         return
     m.plan.service["schedule"] = scheduler_expression(schedule, m)
@@ -39,8 +39,7 @@ def map_job(m: Mapper) -> None:
         m.note(
             ("timeout",),
             "not mapped",
-            "no run timeout without Step Functions: end "
-            "long runs in the job itself (see the README)",
+            "no run timeout without Step Functions: end long runs in the job itself (see the docs)",
         )
     count = m.get("count")
     if isinstance(count, dict) and "spot" in count:

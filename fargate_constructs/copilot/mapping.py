@@ -432,7 +432,7 @@ class _Mapper(Mapper):
                 "not mapped",
                 "CloudFormation overrides: apply "
                 "them to task.task_definition.node.default_child with add_property_"
-                "override (see the README's escape hatches)",
+                "override (see the docs' escape hatches)",
             )
 
     def _leftovers(self) -> None:
