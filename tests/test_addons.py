@@ -50,16 +50,20 @@ Outputs:
 """
 
 
+def _orders() -> tuple[Stack, Any]:
+    """A stack with a network and the nginx task an add-on is wired into."""
+    stack = Stack(make_app(), "Orders")
+    network = NetworkedCluster(stack, "Network")
+    return stack, nginx_task(stack, network, "Task")
+
+
 def _resources(template: dict[str, Any], kind: str) -> list[dict[str, Any]]:
     return [r["Properties"] for r in template["Resources"].values() if r["Type"] == kind]
 
 
 @pytest.fixture(scope="module")
 def settings() -> tuple[CopilotAddon, dict[str, Any], Stack]:
-    app = make_app()
-    stack = Stack(app, "Orders")
-    network = NetworkedCluster(stack, "Network")
-    task = nginx_task(stack, network, "Task")
+    stack, task = _orders()
     addon = CopilotAddon(
         stack,
         "AddonSettings",
@@ -117,10 +121,7 @@ def test_included_resources_are_checked_not_acknowledged(tmp_path: Path) -> None
     reported under the add-on's path, and nothing acknowledges it."""
     bucket = tmp_path / "bucket.yml"
     bucket.write_text("Resources:\n  Uploads:\n    Type: AWS::S3::Bucket\n")
-    app = make_app()
-    stack = Stack(app, "Orders")
-    network = NetworkedCluster(stack, "Network")
-    task = nginx_task(stack, network, "Task")
+    stack, task = _orders()
     CopilotAddon(stack, "AddonBucket", template_file=bucket, task=task)
     template_of(stack)
     findings = [f for f in nag_findings(stack) if "AddonBucket" in str(f)]
@@ -178,10 +179,7 @@ def test_two_addons_share_copilots_parameters(tmp_path: Path) -> None:
         .replace("OrderSettings", "AuditSettings")
         .replace("/settings", "/audit-settings")
     )
-    app = make_app()
-    stack = Stack(app, "Orders")
-    network = NetworkedCluster(stack, "Network")
-    task = nginx_task(stack, network, "Task")
+    stack, task = _orders()
     common = {"task": task, "app": "shop", "environment": "test", "name": "orders"}
     CopilotAddon(
         stack, "A", template_file=SETTINGS, parameters={"DefaultCurrency": "EUR"}, **common
@@ -207,10 +205,7 @@ def test_two_addons_share_copilots_parameters(tmp_path: Path) -> None:
 
 
 def test_bad_input_is_explained(tmp_path: Path) -> None:
-    app = make_app()
-    stack = Stack(app, "Orders")
-    network = NetworkedCluster(stack, "Network")
-    task = nginx_task(stack, network, "Task")
+    stack, task = _orders()
     assert_explained(
         lambda: CopilotAddon(
             stack, "Typo", template_file=SETTINGS, task=task, parameters={"DefaultCurency": "EUR"}
