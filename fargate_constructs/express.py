@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import enum
 import json
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,6 +28,7 @@ from .log_groups import create_log_group, create_log_key
 from .roles import ManagedPolicyRole, ecs_tasks_principal, grant_ecr_pull
 from .scopes import stack_of
 from .sizing import TaskSize
+from .target_health import check_health_check_path
 from .validation import check_ecs_name, check_int_range, expect_bool
 
 EXPRESS_INFRASTRUCTURE_POLICY = "service-role/AmazonECSInfrastructureRoleforExpressGatewayServices"
@@ -252,18 +252,6 @@ class ExpressService(Construct):
         secret = value if isinstance(value, ecs.Secret) else ecs.Secret.from_secrets_manager(value)
         secret.grant_read(self.execution_role)
         return secret
-
-
-def check_health_check_path(path: Any) -> str:
-    if not isinstance(path, str) or not re.fullmatch(r"/[\x21-\x7e]{0,1023}", path):
-        text = str(path).strip()
-        raise InvalidParameterError(
-            "health_check_path",
-            path,
-            "a path starting with '/' of at most 1024 printable characters (no spaces)",
-            nearest=repr("/" + text.lstrip("/").replace(" ", "")) if text else "'/ping'",
-        )
-    return path
 
 
 def _check_container(container: Container) -> None:

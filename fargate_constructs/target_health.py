@@ -80,13 +80,8 @@ class TargetHealth:
         normalize_durations(
             self, "interval", "timeout", "deregistration_delay", "stickiness", "slow_start"
         )
-        if self.path is not None and not expect_str("health_check_path", self.path).startswith("/"):
-            raise InvalidParameterError(
-                "health_check_path",
-                self.path,
-                "a path starting with '/'",
-                nearest=f"'/{self.path}'",
-            )
+        if self.path is not None:
+            check_health_check_path(self.path)
         _check_codes("healthy_http_codes", self.healthy_http_codes, _HTTP_CODES, 200, 499)
         _check_codes("healthy_grpc_codes", self.healthy_grpc_codes, _GRPC_CODES, 0, 99)
         check_health_timing(
@@ -148,6 +143,21 @@ class TargetHealth:
                 unhealthy_threshold_count=self.unhealthy_threshold,
             ),
         }
+
+
+def check_health_check_path(path: Any) -> str:
+    """ELB's rule for a health check path (target groups, ECS Express Mode, ECS Gateway): a
+    '/' and at most 1,023 more printable ASCII characters, no spaces."""
+    text = expect_str("health_check_path", path)
+    if not re.fullmatch(r"/[\x21-\x7e]{0,1023}", text):
+        cleaned = "/" + text.strip().lstrip("/").replace(" ", "")
+        raise InvalidParameterError(
+            "health_check_path",
+            path,
+            "a path starting with '/' of at most 1024 printable characters (no spaces)",
+            nearest=repr(cleaned[:1024]),
+        )
+    return text
 
 
 def gateway_health_check(health: TargetHealth, port: int) -> dict[str, Any]:

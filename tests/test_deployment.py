@@ -139,6 +139,15 @@ def test_bad_capacity_is_explained(props: dict[str, int], fragment: str) -> None
         ({"certificate_arn": "arn:aws:iam::123:server-certificate/x"}, "an ACM certificate ARN"),
         ({"certificate_arn": CERT, "port": 70000}, "port=70000"),
         ({"certificate_arn": CERT, "health": {"path": "health"}}, "health_check_path='health'"),
+        # ELB refuses spaces and paths over 1,024 characters at deploy: refused at synth.
+        (
+            {"certificate_arn": CERT, "health": {"path": "/my health"}},
+            "health_check_path='/my health'.*no spaces.*nearest valid: '/myhealth'",
+        ),
+        (
+            {"certificate_arn": CERT, "health": {"path": "/" + "a" * 1024}},
+            "at most 1024 printable characters",
+        ),
         (
             {"certificate_arn": CERT, "health": {"interval": timedelta(seconds=4)}},
             "health_check_interval=.*5 to 300",
